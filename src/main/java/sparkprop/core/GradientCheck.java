@@ -1,0 +1,84 @@
+package sparkprop.core;
+
+import java.util.SplittableRandom;
+
+/**
+ * Compares the kernel's analytic gradient with central differences of an independent reference:
+ * a double-precision forward pass written as plain loops, sharing no code with {@link Backprop}.
+ * Every parameter is perturbed, so a transposed weight, a wrong bias sum or a wrong activation
+ * derivative shows up as a large error on the parameters it touches.
+ */
+public final class GradientCheck {
+    /** Largest relative error over all parameters, where it was, and the two losses compared. */
+    public record Result(NetworkSpec spec, double maxRelativeError, int worstParameter, double analytic,
+                         double numeric, double kernelLoss, double referenceLoss) {
+        public boolean passes(double tolerance) {
+            return maxRelativeError <= tolerance && Math.abs(kernelLoss - referenceLoss) <= 1e-4 * Math.max(1, Math.abs(referenceLoss));
+        }
+    }
+
+    private GradientCheck() {
+    }
+
+    /** Checks {@code spec} on a random batch with random parameters drawn from {@code seed}. */
+    public static Result run(NetworkSpec spec, int batch, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] params = new float[spec.parameterCount()];
+        for (int i = 0; i < params.length; i++) params[i] = (float) (random.nextDouble() - 0.5);
+        float[] x = new float[spec.inputSize() * batch];
+        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextDouble();
+        int[] labels = new int[batch];
+        for (int j = 0; j < batch; j++) labels[j] = random.nextInt(spec.outputSize());
+
+        float[] grad = new float[params.length];
+        double kernelLoss = new Backprop(spec).lossAndGradient(params, x, labels, batch, grad);
+
+        double[] theta = new double[params.length];
+        for (int i = 0; i < params.length; i++) theta[i] = params[i];
+        double h = 1e-5, worst = 0, worstA = 0, worstN = 0;
+        int worstIndex = -1;
+        for (int i = 0; i < theta.length; i++) {
+            double saved = theta[i];
+            theta[i] = saved + h;
+            double plus = referenceLoss(spec, theta, x, labels, batch);
+            theta[i] = saved - h;
+            double minus = referenceLoss(spec, theta, x, labels, batch);
+            theta[i] = saved;
+            double numeric = (plus - minus) / (2 * h);
+            // The analytic side is float32: errors below ~1e-4 of the scale are rounding, not bugs.
+            double error = Math.abs(grad[i] - numeric) / Math.max(Math.abs(grad[i]) + Math.abs(numeric), 1e-4);
+            if (error > worst || worstIndex < 0) {
+                worst = error;
+                worstIndex = i;
+                worstA = grad[i];
+                worstN = numeric;
+            }
+        }
+        return new Result(spec, worst, worstIndex, worstA, worstN, kernelLoss, referenceLoss(spec, theta, x, labels, batch));
+    }
+
+    /** Summed loss of the batch in double precision, example by example, neuron by neuron. */
+    static double referenceLoss(NetworkSpec spec, double[] theta, float[] x, int[] labels, int batch) {
+        double total = 0;
+        for (int j = 0; j < batch; j++) {
+            double[] a = new double[spec.inputSize()];
+            for (int i = 0; i < a.length; i++) a[i] = x[j * a.length + i];
+            for (int l = 0; l < spec.layerCount(); l++) {
+                int in = spec.in(l), out = spec.out(l), w = spec.weightOffset(l), b = spec.biasOffset(l);
+                double[] z = new double[out];
+                for (int o = 0; o < out; o++) {
+                    double s = theta[b + o];
+                    for (int i = 0; i < in; i++) s += theta[w + o + i * out] * a[i];
+                    z[o] = s;
+                }
+                if (l == spec.layerCount() - 1) {
+                    total += spec.loss().referenceLoss(spec.output(), z, labels[j]);
+                } else {
+                    for (int o = 0; o < out; o++) z[o] = spec.hidden().apply(z[o]);
+                    a = z;
+                }
+            }
+        }
+        return total;
+    }
+}

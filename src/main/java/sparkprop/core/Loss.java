@@ -1,0 +1,120 @@
+package sparkprop.core;
+
+import java.util.Locale;
+
+/**
+ * The cost at the output layer and its gradient with respect to the output pre-activation z.
+ *
+ * <p>Per example with one-hot target y: cross-entropy is -log p_y with p = softmax(z), fused so
+ * that dz = p - y; mean squared error is ½‖a - y‖² (the tutorials' quadratic cost) with a = f(z)
+ * for a sigmoid or identity output, so dz = (a - y)·f'(a). Losses and gradients are sums over the
+ * batch; callers divide by the global batch size once.
+ */
+public enum Loss {
+    CE, MSE;
+
+    /** The output activation this loss uses when the user does not choose one. */
+    public Activation defaultOutput() {
+        return this == CE ? Activation.SOFTMAX : Activation.SIGMOID;
+    }
+
+    /** Whether an output activation can be paired with this loss. */
+    public boolean accepts(Activation output) {
+        return this == CE ? output == Activation.SOFTMAX
+                : output == Activation.SIGMOID || output == Activation.IDENTITY;
+    }
+
+    /**
+     * Turns output pre-activations into outputs, in place: a = f(z), column by column.
+     *
+     * @param z (k, batch) column-major, overwritten with a
+     */
+    public static void activateOutput(Activation output, float[] z, int k, int batch) {
+        if (output != Activation.SOFTMAX) {
+            output.forward(z, z, k * batch);
+            return;
+        }
+        for (int j = 0; j < batch; j++) {
+            int o = j * k;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < k; i++) max = Math.max(max, z[o + i]);
+            float sum = 0f;
+            for (int i = 0; i < k; i++) {
+                float e = (float) Math.exp(z[o + i] - max);
+                z[o + i] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (int i = 0; i < k; i++) z[o + i] *= inv;
+        }
+    }
+
+    /**
+     * Computes the summed loss of a batch and overwrites the outputs with dz.
+     *
+     * @param a      (k, batch) outputs from {@link #activateOutput}; becomes dz
+     * @param labels class index of each example
+     * @return the loss summed over the batch
+     */
+    public double lossAndDelta(Activation output, float[] a, int[] labels, int k, int batch) {
+        double loss = 0;
+        for (int j = 0; j < batch; j++) {
+            int o = j * k;
+            int y = labels[j];
+            if (this == CE) {
+                // Clamp so that a confidently wrong net reports a large, finite loss.
+                loss -= Math.log(Math.max(a[o + y], 1e-30f));
+                a[o + y] -= 1f;
+            } else {
+                for (int i = 0; i < k; i++) {
+                    float d = a[o + i] - (i == y ? 1f : 0f);
+                    loss += 0.5 * d * d;
+                }
+            }
+        }
+        if (this == MSE) {
+            // da = a - y, then dz = da * f'(a); f' needs the old a, so rebuild it per element.
+            for (int j = 0; j < batch; j++) {
+                int o = j * k;
+                int y = labels[j];
+                for (int i = 0; i < k; i++) {
+                    float ai = a[o + i];
+                    float d = ai - (i == y ? 1f : 0f);
+                    a[o + i] = output == Activation.SIGMOID ? d * ai * (1f - ai) : d;
+                }
+            }
+        }
+        return loss;
+    }
+
+    /**
+     * The loss of one example in double precision from its output pre-activations z, for the
+     * gradient check's reference.
+     */
+    public double referenceLoss(Activation output, double[] z, int label) {
+        if (this == CE) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double v : z) max = Math.max(max, v);
+            double sum = 0;
+            for (double v : z) sum += Math.exp(v - max);
+            return -(z[label] - max - Math.log(sum));
+        }
+        double loss = 0;
+        for (int i = 0; i < z.length; i++) {
+            double d = output.apply(z[i]) - (i == label ? 1 : 0);
+            loss += 0.5 * d * d;
+        }
+        return loss;
+    }
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Loss parse(String name) {
+        for (Loss l : values()) {
+            if (l.id().equals(name.trim().toLowerCase(Locale.ROOT))) return l;
+        }
+        throw new IllegalArgumentException("unknown loss '" + name + "' (expected ce or mse)");
+    }
+}

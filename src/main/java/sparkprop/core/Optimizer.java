@@ -1,0 +1,136 @@
+package sparkprop.core;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns the mean gradient of a step into a parameter update. Order of use: create one per run
+ * with {@link #create}, call {@link #update} once per step on the driver, and save
+ * {@link #state()} with checkpoints. State (velocities, moments) lives here, never in layers.
+ *
+ * <p>Weight decay is L2 on all parameters: g ← g + λθ before the update (for Adam, the decoupled
+ * form θ ← θ − lr·λθ of AdamW, since L2 inside Adam's normalisation barely regularises).
+ */
+public abstract class Optimizer {
+    public enum Kind {
+        SGD, MOMENTUM, NESTEROV, ADAM;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static Kind parse(String name) {
+            for (Kind k : values()) if (k.id().equals(name.trim().toLowerCase(Locale.ROOT))) return k;
+            throw new IllegalArgumentException("unknown optimizer '" + name
+                    + "' (expected sgd, momentum, nesterov or adam)");
+        }
+    }
+
+    protected final float weightDecay;
+
+    protected Optimizer(float weightDecay) {
+        this.weightDecay = weightDecay;
+    }
+
+    /** An optimizer with zeroed state for {@code n} parameters. */
+    public static Optimizer create(Kind kind, int n, float momentum, float weightDecay) {
+        return switch (kind) {
+            case SGD -> new Sgd(weightDecay);
+            case MOMENTUM -> new Momentum(n, momentum, weightDecay, false);
+            case NESTEROV -> new Momentum(n, momentum, weightDecay, true);
+            case ADAM -> new Adam(n, 0.9f, 0.999f, 1e-8f, weightDecay);
+        };
+    }
+
+    /** θ ← θ − update(g); {@code grad} is the mean gradient of the step and may be overwritten. */
+    public abstract void update(float[] params, float[] grad, float learningRate);
+
+    /** The arrays that make up the state, in a fixed order; checkpoints copy into them in place. */
+    public abstract List<float[]> state();
+
+    /** Plain SGD: θ ← θ − lr·g. */
+    static final class Sgd extends Optimizer {
+        Sgd(float weightDecay) {
+            super(weightDecay);
+        }
+
+        @Override
+        public void update(float[] params, float[] grad, float learningRate) {
+            for (int i = 0; i < params.length; i++) params[i] -= learningRate * (grad[i] + weightDecay * params[i]);
+        }
+
+        @Override
+        public List<float[]> state() {
+            return List.of();
+        }
+    }
+
+    /**
+     * Heavy-ball momentum, v ← μv + g, θ ← θ − lr·v; Nesterov looks ahead: θ ← θ − lr·(g + μv).
+     * The velocity is in gradient units, so changing the learning rate mid-run (schedules, warm-up)
+     * takes effect at once instead of being smeared over 1/(1−μ) steps.
+     */
+    static final class Momentum extends Optimizer {
+        private final float[] velocity;
+        private final float momentum;
+        private final boolean nesterov;
+
+        Momentum(int n, float momentum, float weightDecay, boolean nesterov) {
+            super(weightDecay);
+            this.velocity = new float[n];
+            this.momentum = momentum;
+            this.nesterov = nesterov;
+        }
+
+        @Override
+        public void update(float[] params, float[] grad, float learningRate) {
+            for (int i = 0; i < params.length; i++) {
+                float g = grad[i] + weightDecay * params[i];
+                float v = momentum * velocity[i] + g;
+                velocity[i] = v;
+                params[i] -= learningRate * (nesterov ? g + momentum * v : v);
+            }
+        }
+
+        @Override
+        public List<float[]> state() {
+            return List.of(velocity);
+        }
+    }
+
+    /** Adam (Kingma & Ba 2015) with bias correction and decoupled weight decay. */
+    static final class Adam extends Optimizer {
+        private final float[] m;
+        private final float[] v;
+        private final float[] step = new float[1]; // kept as state so checkpoints carry it
+        private final float beta1, beta2, epsilon;
+
+        Adam(int n, float beta1, float beta2, float epsilon, float weightDecay) {
+            super(weightDecay);
+            this.m = new float[n];
+            this.v = new float[n];
+            this.beta1 = beta1;
+            this.beta2 = beta2;
+            this.epsilon = epsilon;
+        }
+
+        @Override
+        public void update(float[] params, float[] grad, float learningRate) {
+            step[0] += 1;
+            float c1 = (float) (1 - Math.pow(beta1, step[0]));
+            float c2 = (float) (1 - Math.pow(beta2, step[0]));
+            for (int i = 0; i < params.length; i++) {
+                float g = grad[i];
+                m[i] = beta1 * m[i] + (1 - beta1) * g;
+                v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+                float mHat = m[i] / c1, vHat = v[i] / c2;
+                params[i] -= learningRate * (mHat / ((float) Math.sqrt(vHat) + epsilon) + weightDecay * params[i]);
+            }
+        }
+
+        @Override
+        public List<float[]> state() {
+            return List.of(m, v, step);
+        }
+    }
+}

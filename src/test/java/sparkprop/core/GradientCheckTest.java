@@ -1,0 +1,37 @@
+package sparkprop.core;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every parameter of small nets, every activation with every loss it fits, against float64 central differences. */
+class GradientCheckTest {
+    static Stream<NetworkSpec> specs() {
+        List<NetworkSpec> specs = new ArrayList<>();
+        for (Loss loss : Loss.values()) {
+            for (Activation output : Activation.values()) {
+                if (!loss.accepts(output)) continue;
+                for (Activation hidden : Activation.values()) {
+                    if (hidden == Activation.SOFTMAX) continue;
+                    specs.add(new NetworkSpec(new int[]{7, 5, 4, 3}, hidden, output, loss));
+                }
+            }
+        }
+        specs.add(NetworkSpec.of(new int[]{9, 10}, Activation.RELU, Loss.CE)); // no hidden layer
+        return specs.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("specs")
+    void analyticGradientMatchesCentralDifferences(NetworkSpec spec) {
+        GradientCheck.Result r = GradientCheck.run(spec, 5, 42);
+        System.out.printf("gradcheck %-40s max relative error %.2e%n", spec, r.maxRelativeError());
+        assertTrue(r.passes(1e-3), () -> spec + ": parameter " + r.worstParameter() + " analytic " + r.analytic()
+                + " vs numeric " + r.numeric() + ", relative error " + r.maxRelativeError()
+                + "; loss kernel " + r.kernelLoss() + " vs reference " + r.referenceLoss());
+    }
+}
