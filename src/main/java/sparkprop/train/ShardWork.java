@@ -1,0 +1,106 @@
+package sparkprop.train;
+
+import java.util.Iterator;
+import sparkprop.core.Backprop;
+import sparkprop.core.NetworkSpec;
+import sparkprop.data.Examples;
+
+/**
+ * The per-partition work of the loop, free of Spark so it can be tested and benchmarked alone:
+ * the gradient sum of a step over a partition's shards, and loss/accuracy over examples.
+ * Work buffers are kept per thread and reused across steps.
+ */
+public final class ShardWork {
+    private static final ThreadLocal<Workspace> WORKSPACE = new ThreadLocal<>();
+
+    private ShardWork() {
+    }
+
+    /** Buffers for one thread: the kernel, a batch of inputs and one shard's gradient. */
+    private static final class Workspace {
+        final NetworkSpec spec;
+        final Backprop backprop;
+        final float[] gradient;
+        float[] x = new float[0];
+        int[] y = new int[0];
+
+        Workspace(NetworkSpec spec) {
+            this.spec = spec;
+            this.backprop = new Backprop(spec);
+            this.gradient = new float[spec.parameterCount()];
+        }
+
+        void ensure(int batch) {
+            if (y.length < batch) {
+                x = new float[spec.inputSize() * batch];
+                y = new int[batch];
+            }
+        }
+    }
+
+    private static Workspace workspace(NetworkSpec spec) {
+        Workspace w = WORKSPACE.get();
+        if (w == null || !w.spec.equals(spec)) {
+            w = new Workspace(spec);
+            WORKSPACE.set(w);
+        }
+        return w;
+    }
+
+    /**
+     * Sums the gradients of every shard in {@code blocks} for one step. Each shard's gradient is
+     * computed on its own examples alone and added exactly, so grouping shards differently gives
+     * the same bits.
+     */
+    public static GradientSum stepGradient(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan) {
+        Workspace w = workspace(spec);
+        GradientSum sum = new GradientSum(spec.parameterCount());
+        while (blocks.hasNext()) {
+            ShardBlock block = blocks.next();
+            int n = plan.layout().share(plan.batch(), block.shard());
+            int[] indices = block.stepIndices(plan.seed(), plan.layout().share(plan.holdout(), block.shard()),
+                    plan.epoch(), plan.step(), n);
+            w.ensure(n);
+            block.examples().toInputs(indices, 0, n, w.x, w.y);
+            double loss = w.backprop.lossAndGradient(params, w.x, w.y, n, w.gradient);
+            sum.addShard(w.gradient, loss, n);
+        }
+        return sum;
+    }
+
+    /** Loss and correct predictions over the given examples, in chunks. */
+    public static Score score(NetworkSpec spec, float[] params, Examples examples, int[] indices) {
+        Workspace w = workspace(spec);
+        final int chunk = 500;
+        w.ensure(chunk);
+        int[] predicted = new int[chunk];
+        long correct = 0;
+        double loss = 0;
+        for (int from = 0; from < indices.length; from += chunk) {
+            int n = Math.min(chunk, indices.length - from);
+            examples.toInputs(indices, from, n, w.x, w.y);
+            float[] output = w.backprop.forward(params, w.x, n);
+            Backprop.argmax(output, spec.outputSize(), n, predicted);
+            for (int j = 0; j < n; j++) if (predicted[j] == w.y[j]) correct++;
+            loss += spec.loss().lossAndDelta(spec.output(), output, w.y, spec.outputSize(), n);
+        }
+        return new Score(correct, loss, indices.length);
+    }
+
+    /** Correct predictions and summed loss over some examples; adds up across partitions. */
+    public record Score(long correct, double lossSum, long count) implements java.io.Serializable {
+        public static final Score EMPTY = new Score(0, 0, 0);
+
+        public Score plus(Score o) {
+            return new Score(correct + o.correct, lossSum + o.lossSum, count + o.count);
+        }
+
+        public double accuracy() {
+            return count == 0 ? Double.NaN : (double) correct / count;
+        }
+
+        public double meanLoss() {
+            return count == 0 ? Double.NaN : lossSum / count;
+        }
+    }
+}

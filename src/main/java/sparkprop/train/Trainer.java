@@ -1,0 +1,172 @@
+package sparkprop.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import sparkprop.core.LearningRateSchedule;
+import sparkprop.core.Model;
+import sparkprop.core.NetworkSpec;
+import sparkprop.core.Optimizer;
+import sparkprop.data.Dataset;
+
+/**
+ * Synchronous data-parallel SGD on Spark. Each step: broadcast the parameters, let every
+ * partition sum the gradients of its shards' part of the global batch, tree-reduce the exact sums
+ * to the driver, update there, destroy the broadcast. Same seed and shard count give the same
+ * bits on any number of executors (see {@link GradientSum}).
+ */
+public final class Trainer {
+    private final JavaSparkContext sc;
+    private final TrainConfig config;
+    private final NetworkSpec spec;
+    private final JavaRDD<ShardBlock> train;
+    private final JavaRDD<ShardBlock> test;
+    private final ShardLayout layout;
+    private final int stepsPerEpoch;
+
+    /** Reads and caches the data; fails here (before any step) on bad data or a config that does not fit it. */
+    public Trainer(JavaSparkContext sc, Dataset data, TrainConfig config) {
+        this.sc = sc;
+        this.config = config;
+        this.spec = config.network(data.width());
+        int partitions = config.partitions() > 0 ? config.partitions() : sc.defaultParallelism();
+        if (config.shards() > data.train().count()) {
+            throw new IllegalArgumentException("--shards " + config.shards() + ": more than the " + data.train().count() + " training examples");
+        }
+        this.layout = new ShardLayout(data.train().count(), config.shards(), partitions);
+        if (config.validation() >= data.train().count()) {
+            throw new IllegalArgumentException("--validation " + config.validation() + ": must be less than the " + data.train().count()
+                    + " training examples");
+        }
+        this.stepsPerEpoch = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
+        if (stepsPerEpoch < 1) {
+            throw new IllegalArgumentException("--batch-size " + config.batchSize() + ": larger than the " + (data.train().count()
+                    - config.validation()) + " training examples (after --validation)");
+        }
+        HadoopConf hadoop = HadoopConf.of(sc.hadoopConfiguration());
+        this.train = ShardedData.load(sc, data.train(), layout, spec.outputSize(), hadoop);
+        int testParts = Math.min(partitions, data.test().count());
+        this.test = ShardedData.load(sc, data.test(), new ShardLayout(data.test().count(), testParts, testParts), spec.outputSize(), hadoop);
+    }
+
+    public NetworkSpec spec() {
+        return spec;
+    }
+
+    public int stepsPerEpoch() {
+        return stepsPerEpoch;
+    }
+
+    public ShardLayout layout() {
+        return layout;
+    }
+
+    /** A fresh state: initialised parameters and zeroed optimizer state. */
+    public TrainingState initialState() {
+        float[] params = new float[spec.parameterCount()];
+        config.init().initialize(spec, params, config.seed(), config.initStd());
+        return new TrainingState(params, newOptimizer(params.length).state());
+    }
+
+    private Optimizer newOptimizer(int n) {
+        return Optimizer.create(config.optimizer(), n, (float) config.momentum(), (float) config.weightDecay());
+    }
+
+    /** Runs from {@code state} (fresh or resumed) to the last epoch or early stop. */
+    public TrainingResult run(TrainingState state, TrainingListener listener) {
+        Optimizer optimizer = newOptimizer(state.params.length);
+        List<float[]> target = optimizer.state();
+        for (int i = 0; i < target.size(); i++) System.arraycopy(state.optimizerState.get(i), 0, target.get(i), 0, target.get(i).length);
+        LearningRateSchedule schedule = config.learningRateSchedule(stepsPerEpoch);
+        float[] params = state.params;
+        float[] gradient = new float[params.length];
+        long start = System.nanoTime();
+        boolean stoppedEarly = false;
+        for (int epoch = state.epochsDone; epoch < config.epochs(); epoch++) {
+            long epochStart = System.nanoTime();
+            double lossSum = 0;
+            long seen = 0;
+            float rate = 0;
+            for (int step = 0; step < stepsPerEpoch; step++) {
+                StepPlan plan = new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout);
+                GradientSum sum = stepGradient(params, plan);
+                if (sum.diverged() || !Double.isFinite(sum.lossSum())) {
+                    throw new TrainingDivergedException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
+                            + ": the loss became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
+                }
+                sum.meanGradient(gradient, config.batchSize());
+                rate = schedule.rate((long) epoch * stepsPerEpoch + step);
+                optimizer.update(params, gradient, rate);
+                lossSum += sum.lossSum();
+                seen += sum.examples();
+                listener.stepFinished(epoch, step, stepsPerEpoch, lossSum / seen, seen, (System.nanoTime() - epochStart) / 1e9);
+            }
+            double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+            ShardWork.Score validation = config.validation() > 0 ? score(params, train, true) : ShardWork.Score.EMPTY;
+            ShardWork.Score testScore = score(params, test, false);
+            EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / seen, validation.meanLoss(), validation.accuracy(),
+                    testScore.meanLoss(), testScore.accuracy(), epochSeconds, seen / epochSeconds, rate, stepsPerEpoch);
+            state.history.add(metrics);
+            state.epochsDone = epoch + 1;
+            // Model selection: lowest validation loss when data is held out; otherwise the last epoch.
+            double selectBy = config.validation() > 0 ? validation.meanLoss() : -epoch;
+            if (selectBy < state.bestScore) {
+                state.bestScore = selectBy;
+                state.bestEpoch = epoch + 1;
+                state.bestParams = params.clone();
+                state.epochsWithoutImprovement = 0;
+            } else {
+                state.epochsWithoutImprovement++;
+            }
+            for (int i = 0; i < target.size(); i++) state.optimizerState.set(i, target.get(i).clone());
+            listener.epochFinished(metrics, state);
+            if (config.patience() > 0 && state.epochsWithoutImprovement >= config.patience()) {
+                stoppedEarly = true;
+                break;
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new TrainingResult(new Model(spec, state.bestParams.clone()), state.bestEpoch, List.copyOf(state.history), seconds, stoppedEarly);
+    }
+
+    /** One step's exact gradient sum over all shards: the whole distributed part of the loop. */
+    GradientSum stepGradient(float[] params, StepPlan plan) {
+        Broadcast<float[]> shared = sc.broadcast(params);
+        NetworkSpec network = spec;
+        try {
+            return train.mapPartitions(blocks -> List.of(ShardWork.stepGradient(network, shared.value(), blocks, plan)).iterator())
+                    .treeReduce(GradientSum::merge);
+        } finally {
+            shared.destroy();
+        }
+    }
+
+    /** Loss and accuracy of {@code params} on the held-out examples of {@code blocks}, or on all of them. */
+    ShardWork.Score score(float[] params, JavaRDD<ShardBlock> blocks, boolean heldOutOnly) {
+        Broadcast<float[]> shared = sc.broadcast(params);
+        NetworkSpec network = spec;
+        long seed = config.seed();
+        int holdout = config.validation();
+        ShardLayout trainLayout = layout;
+        try {
+            List<ShardWork.Score> parts = blocks.map(block -> {
+                int n = block.examples().count();
+                int[] indices;
+                if (heldOutOnly) {
+                    indices = ShardSampler.validation(seed, block.shard(), n, trainLayout.share(holdout, block.shard()));
+                } else {
+                    indices = new int[n];
+                    for (int i = 0; i < n; i++) indices[i] = i;
+                }
+                return ShardWork.score(network, shared.value(), block.examples(), indices);
+            }).collect();
+            ShardWork.Score total = ShardWork.Score.EMPTY;
+            for (ShardWork.Score s : new ArrayList<>(parts)) total = total.plus(s);
+            return total;
+        } finally {
+            shared.destroy();
+        }
+    }
+}

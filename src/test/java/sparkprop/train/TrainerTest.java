@@ -1,0 +1,151 @@
+package sparkprop.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sparkprop.core.Backprop;
+import sparkprop.core.NetworkSpec;
+import sparkprop.data.Dataset;
+import sparkprop.data.Examples;
+import sparkprop.data.Fixtures;
+
+/** The distributed loop on one shared local[2] context. */
+class TrainerTest {
+    static JavaSparkContext sc;
+    @TempDir
+    static Path dir;
+    static Dataset small;
+    static Dataset learnable;
+    static Dataset learnableGz;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sc = SparkTestContext.start("local[2]");
+        Configuration conf = new Configuration();
+        small = Dataset.open(Fixtures.syntheticMnist(dir.resolve("small"), 203, 50, 6, false, 3).toString(), conf);
+        learnable = Dataset.open(Fixtures.syntheticMnist(dir.resolve("learnable"), 3000, 500, 10, false, 4).toString(), conf);
+        learnableGz = Dataset.open(Fixtures.syntheticMnist(dir.resolve("learnable-gz"), 3000, 500, 10, true, 4).toString(), conf);
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.stop();
+    }
+
+    @Test
+    void aSparkStepEqualsTheSameStepComputedByTheCoreAlone() throws Exception {
+        TrainConfig config = TestConfigs.with("layers", "36,16,10", "shards", "4", "batch-size", "30", "partitions", "2",
+                "validation", "20", "seed", "5");
+        Trainer trainer = new Trainer(sc, small, config);
+        float[] params = trainer.initialState().params;
+        StepPlan plan = new StepPlan(5, 20, 1, 2, 30, trainer.layout());
+        float[] spark = new float[params.length];
+        GradientSum distributed = trainer.stepGradient(params, plan);
+        distributed.meanGradient(spark, 30);
+
+        // The core alone: each shard's examples for this step, its gradient, added in shard order.
+        NetworkSpec spec = trainer.spec();
+        Examples all = small.train().read(new Configuration(), 0, small.train().count());
+        ShardLayout layout = trainer.layout();
+        GradientSum alone = new GradientSum(params.length);
+        float[] globalX = new float[36 * 30];
+        int[] globalY = new int[30];
+        int filled = 0;
+        for (int s = 0; s < 4; s++) {
+            int n = layout.share(30, s);
+            int[] local = ShardSampler.epochOrder(5, 1, s, ShardSampler.training(5, s, layout.shardSize(s), layout.share(20, s)));
+            int[] indices = new int[n];
+            for (int j = 0; j < n; j++) indices[j] = layout.shardStart(s) + local[2 * n + j];
+            float[] x = new float[36 * n];
+            int[] y = new int[n];
+            all.toInputs(indices, 0, n, x, y);
+            float[] g = new float[params.length];
+            double loss = new Backprop(spec).lossAndGradient(params, x, y, n, g);
+            alone.addShard(g, loss, n);
+            System.arraycopy(x, 0, globalX, filled * 36, x.length);
+            System.arraycopy(y, 0, globalY, filled, n);
+            filled += n;
+        }
+        float[] core = new float[params.length];
+        alone.meanGradient(core, 30);
+        assertArrayEquals(core, spark, "bit-identical to the core alone");
+        assertEquals(alone.lossSum(), distributed.lossSum());
+        assertEquals(30, distributed.examples());
+
+        // And the same numbers as one plain batch of all 30 examples, up to float rounding.
+        float[] whole = new float[params.length];
+        new Backprop(spec).lossAndGradient(params, globalX, globalY, 30, whole);
+        for (int i = 0; i < whole.length; i++) assertEquals(whole[i] / 30, spark[i], 1e-6, "parameter " + i);
+    }
+
+    private static float[] train(Dataset data, String... settings) {
+        Trainer trainer = new Trainer(sc, data, TestConfigs.with(settings));
+        return trainer.run(trainer.initialState(), new TrainingListener() { }).model().params();
+    }
+
+    @Test
+    void sameSeedAndShardsGiveTheSameModelWhateverThePartitioning() {
+        String[] base = {"layers", "36,16,10", "shards", "6", "batch-size", "24", "epochs", "2", "seed", "9"};
+        float[] one = train(small, concat(base, "partitions", "1"));
+        float[] two = train(small, concat(base, "partitions", "2"));
+        float[] three = train(small, concat(base, "partitions", "3"));
+        float[] again = train(small, concat(base, "partitions", "2"));
+        assertArrayEquals(one, two);
+        assertArrayEquals(one, three);
+        assertArrayEquals(one, again);
+        float[] otherSeed = train(small, "layers", "36,16,10", "shards", "6", "batch-size", "24", "epochs", "2", "seed", "10");
+        assertFalse(java.util.Arrays.equals(one, otherSeed));
+    }
+
+    @Test
+    void gzippedDataIsSpreadAndGivesTheSameModelAsRaw() {
+        String[] settings = {"layers", "100,10", "shards", "4", "batch-size", "64", "epochs", "1", "partitions", "2"};
+        assertArrayEquals(train(learnable, settings), train(learnableGz, settings));
+    }
+
+    @Test
+    void aShortTrainingLearns() {
+        Trainer trainer = new Trainer(sc, learnable, TestConfigs.with("layers", "100,32,10", "shards", "4", "batch-size", "64",
+                "epochs", "3", "validation", "300", "learning-rate", "0.05"));
+        TrainingResult result = trainer.run(trainer.initialState(), new TrainingListener() { });
+        EpochMetrics first = result.history().get(0), last = result.history().get(2);
+        System.out.printf("short training: test accuracy %.3f, val accuracy %.3f, loss %.4f -> %.4f%n", last.testAccuracy(),
+                last.valAccuracy(), first.trainLoss(), last.trainLoss());
+        assertTrue(last.testAccuracy() > 0.9, "test accuracy " + last.testAccuracy());
+        assertTrue(last.trainLoss() < first.trainLoss());
+        assertTrue(last.valAccuracy() > 0.9, "validation accuracy " + last.valAccuracy());
+        assertTrue(result.bestEpoch() >= 1 && result.bestEpoch() <= 3);
+    }
+
+    @Test
+    void divergenceStopsWithAMessageAboutTheLearningRate() {
+        Trainer trainer = new Trainer(sc, learnable, TestConfigs.with("layers", "100,32,10", "init", "standard-normal",
+                "learning-rate", "1e30", "schedule", "constant", "epochs", "1"));
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> trainer.run(trainer.initialState(), new TrainingListener() { }));
+        assertTrue(e.getMessage().contains("lower --learning-rate"), e.getMessage());
+    }
+
+    @Test
+    void batchLargerThanTheDataIsRefusedBeforeAnyStep() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(sc, small, TestConfigs.with("layers", "36,10", "batch-size", "500")));
+        assertTrue(e.getMessage().contains("--batch-size 500"), e.getMessage());
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
