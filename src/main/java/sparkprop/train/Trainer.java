@@ -30,25 +30,34 @@ public final class Trainer {
     public Trainer(JavaSparkContext sc, Dataset data, TrainConfig config) {
         this.sc = sc;
         this.config = config;
-        this.spec = config.network(data.width());
+        this.spec = check(data, config);
         int partitions = config.partitions() > 0 ? config.partitions() : sc.defaultParallelism();
-        if (config.shards() > data.train().count()) {
-            throw new IllegalArgumentException("--shards " + config.shards() + ": more than the " + data.train().count() + " training examples");
-        }
         this.layout = new ShardLayout(data.train().count(), config.shards(), partitions);
-        if (config.validation() >= data.train().count()) {
-            throw new IllegalArgumentException("--validation " + config.validation() + ": must be less than the " + data.train().count()
-                    + " training examples");
-        }
         this.stepsPerEpoch = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
-        if (stepsPerEpoch < 1) {
-            throw new IllegalArgumentException("--batch-size " + config.batchSize() + ": larger than the " + (data.train().count()
-                    - config.validation()) + " training examples (after --validation)");
-        }
         HadoopConf hadoop = HadoopConf.of(sc.hadoopConfiguration());
         this.train = ShardedData.load(sc, data.train(), layout, spec.outputSize(), hadoop);
         int testParts = Math.min(partitions, data.test().count());
         this.test = ShardedData.load(sc, data.test(), new ShardLayout(data.test().count(), testParts, testParts), spec.outputSize(), hadoop);
+    }
+
+    /**
+     * Checks that a config fits a dataset (input width, shards, hold-out and batch against the
+     * example count) from headers alone, so callers can refuse it before Spark starts.
+     */
+    public static NetworkSpec check(Dataset data, TrainConfig config) {
+        NetworkSpec spec = config.network(data.width());
+        int examples = data.train().count();
+        if (config.shards() > examples) {
+            throw new IllegalArgumentException("--shards " + config.shards() + ": more than the " + examples + " training examples");
+        }
+        if (config.validation() >= examples) {
+            throw new IllegalArgumentException("--validation " + config.validation() + ": must be less than the " + examples + " training examples");
+        }
+        if (ShardSampler.stepsPerEpoch(new ShardLayout(examples, config.shards(), 1), config.batchSize(), config.validation()) < 1) {
+            throw new IllegalArgumentException("--batch-size " + config.batchSize() + ": larger than the " + (examples - config.validation())
+                    + " training examples (after --validation) spread over " + config.shards() + " shards");
+        }
+        return spec;
     }
 
     public NetworkSpec spec() {

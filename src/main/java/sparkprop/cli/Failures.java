@@ -1,0 +1,54 @@
+package sparkprop.cli;
+
+import java.io.PrintWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sparkprop.core.ModelFileException;
+import sparkprop.data.DataException;
+import sparkprop.train.TrainingDivergedException;
+
+/**
+ * Turns an exception into one line for the user and an exit code. Bad input (data, model files,
+ * options) is exit 2 even when it surfaced inside a Spark task, where it arrives wrapped; the full
+ * trace goes to the log file only.
+ */
+final class Failures {
+    private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
+
+    private Failures() {
+    }
+
+    static int report(Throwable e, PrintWriter err) {
+        LOG.error("command failed", e);
+        Throwable userError = userError(e);
+        if (userError != null) {
+            err.println("error: " + userError.getMessage());
+            err.flush();
+            return Main.BAD_INPUT;
+        }
+        err.println("error: " + e + " (details in logs/sparkprop.log)");
+        err.flush();
+        return 1;
+    }
+
+    /** The cause that is the user's to fix, searched through Spark's wrapping; null if none. */
+    static Throwable userError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataException || t instanceof ModelFileException || t instanceof IllegalArgumentException
+                    || t instanceof TrainingDivergedException) {
+                return t;
+            }
+            if (t.getCause() == t) break;
+        }
+        // A task failure reaches the driver as a SparkException whose message holds the remote error.
+        String text = e.getMessage() == null ? "" : e.getMessage();
+        for (String type : new String[]{"DataException: ", "ModelFileException: "}) {
+            int at = text.indexOf(type);
+            if (at >= 0) {
+                String line = text.substring(at + type.length()).lines().findFirst().orElse("");
+                return new DataException(line);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,31 @@
+package sparkprop.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of the application jar: {@code sparkprop <command> [options]}. Exit codes: 0 done,
+ * 2 bad input (one line on stderr saying which file or option and why), 1 anything unexpected.
+ */
+@Command(name = "sparkprop", mixinStandardHelpOptions = true, version = "sparkprop 0.1.0",
+        description = "Data-parallel training of fully-connected networks on Spark.",
+        subcommands = {TrainCommand.class, GradientCheckCommand.class})
+public final class Main {
+    public static final int BAD_INPUT = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((e, a) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("error: " + e.getMessage() + " (see --help)");
+            return BAD_INPUT;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> Failures.report(e, commandLine.getErr()));
+        return cli.execute(args);
+    }
+}

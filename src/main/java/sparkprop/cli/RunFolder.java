@@ -1,0 +1,79 @@
+package sparkprop.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import sparkprop.core.ModelFile;
+import sparkprop.core.Model;
+import sparkprop.train.EpochMetrics;
+
+/**
+ * A training run's output folder: {@code model.bin}, {@code metrics.jsonl} (one JSON object per
+ * epoch, appended as epochs finish) and {@code summary.json}. Files are written whole under a
+ * temporary name and renamed, so a crash leaves the previous version, never half a file.
+ */
+final class RunFolder {
+    static final String MODEL = "model.bin";
+    static final String METRICS = "metrics.jsonl";
+    static final String SUMMARY = "summary.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final Path dir;
+
+    RunFolder(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Creates a new run folder; an existing non-empty folder is refused so nothing is overwritten. */
+    static RunFolder create(Path dir) throws IOException {
+        if (Files.exists(dir) && (!Files.isDirectory(dir) || Files.list(dir).findAny().isPresent())) {
+            throw new IllegalArgumentException("--out " + dir + ": already exists and is not empty (choose another folder, or --resume it)");
+        }
+        Files.createDirectories(dir);
+        return new RunFolder(dir);
+    }
+
+    Path model() {
+        return dir.resolve(MODEL);
+    }
+
+    void appendMetrics(EpochMetrics m) throws IOException {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("epoch", m.epoch());
+        line.put("train_loss", m.trainLoss());
+        if (!Double.isNaN(m.valLoss())) {
+            line.put("val_loss", m.valLoss());
+            line.put("val_accuracy", m.valAccuracy());
+        }
+        line.put("test_loss", m.testLoss());
+        line.put("test_accuracy", m.testAccuracy());
+        line.put("epoch_seconds", m.epochSeconds());
+        line.put("samples_per_second", m.samplesPerSecond());
+        line.put("learning_rate", m.learningRate());
+        line.put("steps", m.steps());
+        try (Writer w = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
+            w.write(JSON.writeValueAsString(line));
+            w.write('\n');
+        }
+    }
+
+    /** Saves the model and returns its file's SHA-256. */
+    String saveModel(Model model) throws IOException {
+        byte[] bytes = ModelFile.encode(model);
+        ModelFile.writeAtomically(model(), bytes);
+        return ModelFile.sha256Hex(bytes);
+    }
+
+    void writeSummary(Map<String, Object> summary) throws IOException {
+        byte[] bytes = JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(summary);
+        ModelFile.writeAtomically(dir.resolve(SUMMARY), bytes);
+    }
+}

@@ -1,0 +1,64 @@
+package sparkprop.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import sparkprop.train.TrainConfig;
+
+/**
+ * Where a run's settings come from, later ones winning: the defaults file
+ * ({@code conf/train.properties}, carried in the jar), a {@code --config FILE}, the command line.
+ */
+final class Settings {
+    static final String DEFAULTS = "train.properties";
+
+    private Settings() {
+    }
+
+    static Map<String, String> defaults() {
+        try (InputStream in = Settings.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
+            if (in == null) throw new IllegalStateException(DEFAULTS + " is missing from the classpath; rebuild the jar");
+            Properties p = new Properties();
+            p.load(in);
+            return toMap(p);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + DEFAULTS, e);
+        }
+    }
+
+    static Map<String, String> file(String file) {
+        Path path = Path.of(file);
+        if (!Files.isRegularFile(path)) throw new IllegalArgumentException("--config " + file + ": no such file");
+        try (Reader in = Files.newBufferedReader(path)) {
+            Properties p = new Properties();
+            p.load(in);
+            Map<String, String> m = toMap(p);
+            for (String key : m.keySet()) {
+                if (!TrainConfig.KEYS.contains(key)) throw new IllegalArgumentException("--config " + file + ": unknown setting '" + key + "'");
+            }
+            return m;
+        } catch (IOException | IllegalArgumentException e) {
+            if (e instanceof IllegalArgumentException iae && iae.getMessage().startsWith("--config")) throw iae;
+            throw new IllegalArgumentException("--config " + file + ": cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Defaults, then the file if any, then the given overrides. */
+    static Map<String, String> merge(String configFile, Map<String, String> overrides) {
+        Map<String, String> merged = new LinkedHashMap<>(defaults());
+        if (configFile != null) merged.putAll(file(configFile));
+        merged.putAll(overrides);
+        return merged;
+    }
+
+    private static Map<String, String> toMap(Properties p) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String key : p.stringPropertyNames()) m.put(key, p.getProperty(key).trim());
+        return m;
+    }
+}

@@ -1,0 +1,143 @@
+package sparkprop.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import sparkprop.core.Model;
+import sparkprop.core.ModelFile;
+import sparkprop.data.Dataset;
+import sparkprop.data.Examples;
+import sparkprop.data.Fixtures;
+
+class TrainCommandTest {
+    @TempDir
+    static Path dir;
+    static String data;
+
+    @BeforeAll
+    static void makeData() throws Exception {
+        data = Fixtures.syntheticMnist(dir.resolve("mnist"), 1200, 300, 8, false, 2).toString();
+    }
+
+    @Test
+    void writesTheRunFolderWithModelMetricsAndSummary() throws Exception {
+        Path out = dir.resolve("run");
+        CliRun run = CliRun.of("train", "--data", data, "--layers", "64,24,10", "--epochs", "3", "--batch-size", "40",
+                "--master", "local[2]", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("epoch   3/3"), run.out());
+        assertTrue(run.out().contains("model:   " + out.resolve("model.bin")), run.out());
+
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(3, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        for (String field : new String[]{"epoch", "train_loss", "test_accuracy", "epoch_seconds", "samples_per_second"}) {
+            assertTrue(json.readTree(lines.get(2)).has(field), field + " in " + lines.get(2));
+        }
+        JsonNode summary = json.readTree(out.resolve("summary.json").toFile());
+        for (String field : new String[]{"test_accuracy", "epochs", "train_seconds", "model_file", "model_sha256", "config"}) {
+            assertTrue(summary.has(field), field + " in " + summary);
+        }
+        assertEquals(ModelFile.sha256Hex(Files.readAllBytes(out.resolve("model.bin"))), summary.get("model_sha256").asText());
+        assertEquals("64,24,10", summary.get("config").get("layers").asText());
+
+        // The summary's accuracy is that of the saved model, recomputed here by the core alone.
+        Model model = Model.load(out.resolve("model.bin"));
+        Dataset dataset = Dataset.open(data, new Configuration());
+        Examples test = dataset.test().read(new Configuration(), 0, dataset.test().count());
+        float[] x = new float[64 * test.count()];
+        int[] y = new int[test.count()];
+        test.toInputs(0, test.count(), x, y);
+        int[] predicted = model.predictClasses(x, test.count());
+        int correct = 0;
+        for (int i = 0; i < y.length; i++) if (predicted[i] == y[i]) correct++;
+        assertEquals((double) correct / y.length, summary.get("test_accuracy").asDouble(), 1e-12);
+        assertTrue(summary.get("test_accuracy").asDouble() > 0.9);
+    }
+
+    @Test
+    void inputWidthFollowsTheDataWhenLayersAreNotGiven() throws Exception {
+        Path out = dir.resolve("auto-width");
+        CliRun run = CliRun.of("train", "--data", data, "--epochs", "1", "--batch-size", "40", "--master", "local[2]", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("64-100-10"), run.out());
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "--activation|softplus|unknown activation 'softplus'",
+            "--learning-rate|-0.5|--learning-rate -0.5: expected a positive number",
+            "--learning-rate|fast|--learning-rate: 'fast' is not a number",
+            "--layers|784,100,10|--layers 784,100,10 expects 784 inputs but the data has 64 pixels",
+            "--layers|64,0,10|--layers 64,0,10: expected positive sizes",
+            "--loss|hinge|unknown loss 'hinge'",
+            "--init|random|unknown init 'random'",
+            "--batch-size|2|--batch-size 2: expected at least --shards (4)",
+            "--batch-size|5000|--batch-size 5000: larger than the 1200 training examples",
+            "--shards|0|--shards 0: expected a whole number from 1 to 2048",
+            "--momentum|1.5|--momentum 1.5: expected a number in [0, 1)",
+            "--epochs|0|--epochs 0: expected a positive whole number",
+            "--data|/no/such/folder|/no/such/folder: no such file or folder",
+    })
+    void badInputEndsWithOneClearLineAndExitCode2(String option, String value, String message) {
+        Path out = dir.resolve("bad-" + option.substring(2) + value.hashCode());
+        String[] args = option.equals("--data")
+                ? new String[]{"train", "--data", value, "--epochs", "1", "--out", out.toString()}
+                : new String[]{"train", "--data", data, "--master", "local[2]", "--out", out.toString(), option, value};
+        CliRun run = CliRun.of(args);
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals(1, run.errorLines().lines().count(), run.err());
+        assertTrue(run.errorLines().contains(message), "expected '" + message + "' in: " + run.err());
+        assertTrue(!run.err().contains("\tat "), "no stack trace: " + run.err());
+        assertTrue(!Files.exists(out), "refused before anything was written: " + out);
+    }
+
+    @Test
+    void unknownOptionIsExitCode2() {
+        CliRun run = CliRun.of("train", "--learning-rat", "0.1");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.errorLines().contains("--learning-rat"), run.err());
+    }
+
+    @Test
+    void anExistingRunFolderIsNotOverwritten() throws Exception {
+        Path out = dir.resolve("taken");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("model.bin"), "precious");
+        CliRun run = CliRun.of("train", "--data", data, "--out", out.toString());
+        assertEquals(2, run.exitCode());
+        assertTrue(run.errorLines().contains("already exists"), run.err());
+        assertEquals("precious", Files.readString(out.resolve("model.bin")));
+    }
+
+    @Test
+    void configFileValuesAreUsedAndCommandLineWins() throws Exception {
+        Path config = dir.resolve("my.properties");
+        Files.writeString(config, "learning-rate=-3\nlayers=64,12,10\n");
+        CliRun bad = CliRun.of("train", "--data", data, "--config", config.toString(), "--out", dir.resolve("c1").toString());
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.errorLines().contains("--learning-rate -3.0"), bad.err());
+        Files.writeString(config, "colour=blue\n");
+        CliRun unknown = CliRun.of("train", "--data", data, "--config", config.toString(), "--out", dir.resolve("c2").toString());
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.errorLines().contains("unknown setting 'colour'"), unknown.err());
+    }
+
+    @Test
+    void gradcheckCommandPasses() {
+        CliRun run = CliRun.of("gradcheck");
+        assertEquals(0, run.exitCode(), run.out());
+        assertTrue(run.out().contains("all gradients match"));
+    }
+}
