@@ -45,6 +45,21 @@ final class RunFolder {
     }
 
     void appendMetrics(EpochMetrics m) throws IOException {
+        try (Writer w = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
+            w.write(JSON.writeValueAsString(line(m)));
+            w.write('\n');
+        }
+    }
+
+    /** Replaces metrics.jsonl with exactly these epochs (on resume, the checkpoint's history). */
+    void rewriteMetrics(java.util.List<EpochMetrics> history) throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (EpochMetrics m : history) text.append(JSON.writeValueAsString(line(m))).append('\n');
+        ModelFile.writeAtomically(dir.resolve(METRICS), text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, Object> line(EpochMetrics m) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("epoch", m.epoch());
         line.put("train_loss", m.trainLoss());
@@ -58,11 +73,7 @@ final class RunFolder {
         line.put("samples_per_second", m.samplesPerSecond());
         line.put("learning_rate", m.learningRate());
         line.put("steps", m.steps());
-        try (Writer w = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND)) {
-            w.write(JSON.writeValueAsString(line));
-            w.write('\n');
-        }
+        return line;
     }
 
     /** Saves the model and returns its file's SHA-256. */

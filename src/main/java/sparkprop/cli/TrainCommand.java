@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sparkprop.core.Blas;
 import sparkprop.data.Dataset;
+import sparkprop.train.Checkpoint;
 import sparkprop.train.EpochMetrics;
 import sparkprop.train.TrainConfig;
 import sparkprop.train.Trainer;
@@ -84,6 +85,10 @@ final class TrainCommand implements Callable<Integer> {
     String out;
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file of settings (keys are these option names).")
     String config;
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last checkpoint (its settings; only --master and --stop-after may be given).")
+    Path resume;
+    @Option(names = "--stop-after", paramLabel = "EPOCHS", description = "Stop after this many epochs in all, leaving a checkpoint to --resume.")
+    Integer stopAfter;
 
     @Override
     public Integer call() throws Exception {
@@ -92,47 +97,58 @@ final class TrainCommand implements Callable<Integer> {
             String key = o.longestName().replaceFirst("^--", "");
             if (TrainConfig.KEYS.contains(key) && o.getValue() != null) given.put(key, o.getValue().toString());
         }
-        Map<String, String> settings = Settings.merge(config, given);
-        boolean layersGiven = given.containsKey("layers") || (config != null && Settings.file(config).containsKey("layers"));
-        boolean masterGiven = given.containsKey("master");
-        if (settings.getOrDefault("out", "").isBlank()) {
-            settings.put("out", "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        }
-        TrainConfig cfg = TrainConfig.fromMap(settings);
+        if (stopAfter != null && stopAfter <= 0) throw new IllegalArgumentException("--stop-after " + stopAfter + ": expected a positive number of epochs");
 
-        // Everything checkable without Spark is checked before it starts.
-        Dataset dataset = Dataset.open(cfg.data(), new Configuration());
-        if (!layersGiven) cfg = cfg.withInputWidth(dataset.width());
-        Trainer.check(dataset, cfg);
-        RunFolder run = RunFolder.create(Path.of(cfg.out()));
+        TrainConfig cfg;
+        TrainingState resumed = null;
+        RunFolder run;
+        Dataset dataset;
+        if (resume != null) {
+            given.remove("master");
+            if (!given.isEmpty() || config != null) {
+                throw new IllegalArgumentException("--resume takes its settings from the checkpoint; only --master and --stop-after may be given with it"
+                        + " (got " + (config != null ? "--config" : "--" + given.keySet().iterator().next()) + ")");
+            }
+            Checkpoint.Loaded loaded = Checkpoint.load(resume.resolve(Checkpoint.FILE));
+            cfg = loaded.config();
+            if (master != null) cfg = TrainConfig.fromMap(with(cfg.toMap(), "master", master));
+            resumed = loaded.state();
+            run = new RunFolder(resume);
+            dataset = Dataset.open(cfg.data(), new Configuration());
+            Trainer.check(dataset, cfg);
+        } else {
+            Map<String, String> settings = Settings.merge(config, given);
+            boolean layersGiven = given.containsKey("layers") || (config != null && Settings.file(config).containsKey("layers"));
+            if (settings.getOrDefault("out", "").isBlank()) {
+                settings.put("out", "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            }
+            cfg = TrainConfig.fromMap(settings);
+            // Everything checkable without Spark is checked before it starts or anything is written.
+            dataset = Dataset.open(cfg.data(), new Configuration());
+            if (!layersGiven) cfg = cfg.withInputWidth(dataset.width());
+            Trainer.check(dataset, cfg);
+            run = RunFolder.create(Path.of(cfg.out()));
+        }
 
         SparkConf sparkConf = new SparkConf().setAppName("sparkprop train")
                 .setIfMissing("spark.ui.enabled", "false")
                 .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-        if (masterGiven) sparkConf.setMaster(cfg.master()); else sparkConf.setIfMissing("spark.master", cfg.master());
+        if (master != null) sparkConf.setMaster(cfg.master()); else sparkConf.setIfMissing("spark.master", cfg.master());
         try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
             sc.setLogLevel("WARN");
             long started = System.nanoTime();
             Trainer trainer = new Trainer(sc, dataset, cfg);
-            System.out.printf("training %s on %s: %d train / %d test examples, batch %d over %d shards in %d partitions, "
+            TrainingState state = resumed != null ? resumed : trainer.initialState();
+            System.out.printf("%s %s on %s: %d train / %d test examples, batch %d over %d shards in %d partitions, "
                             + "%d steps/epoch, master %s, BLAS %s (data ready in %.1f s)%n",
-                    trainer.spec(), cfg.data(), dataset.train().count(), dataset.test().count(), cfg.batchSize(), cfg.shards(),
-                    trainer.layout().partitions(), trainer.stepsPerEpoch(), sc.master(), Blas.backend(), (System.nanoTime() - started) / 1e9);
-            final TrainConfig runConfig = cfg;
-            TrainingResult result = trainer.run(trainer.initialState(), new TrainingListener() {
-                @Override
-                public void epochFinished(EpochMetrics m, TrainingState state) {
-                    System.out.printf("epoch %3d/%d  train loss %.4f%s  test acc %.2f%% (loss %.4f)  %.1f s  %,.0f samples/s%n",
-                            m.epoch(), runConfig.epochs(), m.trainLoss(),
-                            Double.isNaN(m.valLoss()) ? "" : String.format("  val loss %.4f acc %.2f%%", m.valLoss(), 100 * m.valAccuracy()),
-                            100 * m.testAccuracy(), m.testLoss(), m.epochSeconds(), m.samplesPerSecond());
-                    try {
-                        run.appendMetrics(m);
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-            });
+                    resumed != null ? "resuming after epoch " + state.epochsDone + ":" : "training", trainer.spec(), cfg.data(),
+                    dataset.train().count(), dataset.test().count(), cfg.batchSize(), cfg.shards(), trainer.layout().partitions(),
+                    trainer.stepsPerEpoch(), sc.master(), Blas.backend(), (System.nanoTime() - started) / 1e9);
+            run.rewriteMetrics(state.history); // a crash after an epoch's metrics line but before its checkpoint leaves a line too many
+            TrainingResult result = trainer.run(state, new RunRecorder(run, cfg, new ConsoleProgress(cfg.epochs(), System.out)),
+                    stopAfter == null ? cfg.epochs() : stopAfter);
+            boolean complete = result.stoppedEarly() || state.epochsDone >= cfg.epochs();
+            if (result.history().isEmpty()) throw new IllegalArgumentException("--stop-after " + stopAfter + ": the run is already past it");
             String sha = run.saveModel(result.model());
             EpochMetrics kept = result.history().get(result.bestEpoch() - 1);
             Map<String, Object> summary = new LinkedHashMap<>();
@@ -140,8 +156,10 @@ final class TrainCommand implements Callable<Integer> {
             summary.put("test_loss", kept.testLoss());
             summary.put("epochs", result.history().size());
             summary.put("best_epoch", result.bestEpoch());
+            if (!Double.isNaN(kept.valLoss())) summary.put("val_loss", kept.valLoss());
+            summary.put("complete", complete);
             summary.put("stopped_early", result.stoppedEarly());
-            summary.put("train_seconds", result.trainSeconds());
+            summary.put("train_seconds", result.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum());
             summary.put("model_file", run.model().toAbsolutePath().toString());
             summary.put("model_sha256", sha);
             summary.put("network", trainer.spec().toString());
@@ -151,12 +169,39 @@ final class TrainCommand implements Callable<Integer> {
             summary.put("blas", Blas.backend());
             summary.put("config", cfg.toMap());
             run.writeSummary(summary);
-            System.out.printf("test accuracy %.2f%% (epoch %d of %d) in %.1f s of training%n", 100 * kept.testAccuracy(),
-                    result.bestEpoch(), result.history().size(), result.trainSeconds());
+            System.out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
+                    result.bestEpoch(), result.history().size(), result.stoppedEarly() ? ", stopped early" : "",
+                    summary.get("train_seconds"));
+            if (!complete) System.out.println("stopped after epoch " + state.epochsDone + " of " + cfg.epochs() + "; continue with --resume " + run.dir);
             System.out.println("model:   " + run.model());
             System.out.println("metrics: " + run.dir.resolve(RunFolder.METRICS));
             System.out.println("summary: " + run.dir.resolve(RunFolder.SUMMARY));
         }
         return 0;
+    }
+
+    private static Map<String, String> with(Map<String, String> map, String key, String value) {
+        Map<String, String> copy = new LinkedHashMap<>(map);
+        copy.put(key, value);
+        return copy;
+    }
+
+    /** After each epoch: the metrics line, then the checkpoint, then the console. */
+    private record RunRecorder(RunFolder run, TrainConfig config, TrainingListener console) implements TrainingListener {
+        @Override
+        public void stepFinished(int epoch, int step, int steps, double meanLoss, long examplesSoFar, double secondsSoFar) {
+            console.stepFinished(epoch, step, steps, meanLoss, examplesSoFar, secondsSoFar);
+        }
+
+        @Override
+        public void epochFinished(EpochMetrics metrics, TrainingState state) {
+            try {
+                run.appendMetrics(metrics);
+                Checkpoint.save(run.dir.resolve(Checkpoint.FILE), config, state);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write to the run folder " + run.dir, e);
+            }
+            console.epochFinished(metrics, state);
+        }
     }
 }

@@ -123,7 +123,8 @@ public final class ModelFile {
         return s.toString();
     }
 
-    private static byte[] sha256(byte[] bytes, int length) {
+    /** SHA-256 of the first {@code length} bytes; the trailer of model and checkpoint files. */
+    public static byte[] sha256(byte[] bytes, int length) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(bytes, 0, length);

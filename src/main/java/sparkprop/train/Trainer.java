@@ -85,6 +85,14 @@ public final class Trainer {
 
     /** Runs from {@code state} (fresh or resumed) to the last epoch or early stop. */
     public TrainingResult run(TrainingState state, TrainingListener listener) {
+        return run(state, listener, config.epochs());
+    }
+
+    /**
+     * Runs from {@code state} until {@code untilEpoch} epochs are done (at most the configured
+     * number), or early stop; stopping before the end leaves a state that {@link #run} continues.
+     */
+    public TrainingResult run(TrainingState state, TrainingListener listener, int untilEpoch) {
         Optimizer optimizer = newOptimizer(state.params.length);
         List<float[]> target = optimizer.state();
         for (int i = 0; i < target.size(); i++) System.arraycopy(state.optimizerState.get(i), 0, target.get(i), 0, target.get(i).length);
@@ -93,7 +101,7 @@ public final class Trainer {
         float[] gradient = new float[params.length];
         long start = System.nanoTime();
         boolean stoppedEarly = false;
-        for (int epoch = state.epochsDone; epoch < config.epochs(); epoch++) {
+        for (int epoch = state.epochsDone; epoch < Math.min(untilEpoch, config.epochs()); epoch++) {
             long epochStart = System.nanoTime();
             double lossSum = 0;
             long seen = 0;

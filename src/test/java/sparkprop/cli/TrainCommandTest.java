@@ -89,6 +89,15 @@ class TrainCommandTest {
             "--momentum|1.5|--momentum 1.5: expected a number in [0, 1)",
             "--epochs|0|--epochs 0: expected a positive whole number",
             "--data|/no/such/folder|/no/such/folder: no such file or folder",
+            "--optimizer|rmsprop|unknown optimizer 'rmsprop'",
+            "--weight-decay|-1|--weight-decay -1.0: expected a number >= 0",
+            "--schedule|linear|unknown schedule 'linear'",
+            "--warmup|-2|--warmup -2.0: expected a number of epochs >= 0",
+            "--validation|-5|--validation -5: expected a whole number >= 0",
+            "--validation|1200|--validation 1200: must be less than the 1200 training examples",
+            "--patience|-1|--patience -1: expected a whole number >= 0",
+            "--stop-after|0|--stop-after 0: expected a positive number of epochs",
+            "--output|sigmoid|--output sigmoid: expected softmax with --loss ce",
     })
     void badInputEndsWithOneClearLineAndExitCode2(String option, String value, String message) {
         Path out = dir.resolve("bad-" + option.substring(2) + value.hashCode());

@@ -1,0 +1,86 @@
+package sparkprop.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sparkprop.data.Fixtures;
+import sparkprop.train.Checkpoint;
+
+/** Stopping after epoch 2 and resuming ends bit-identical to a run that never stopped. */
+class ResumeTest {
+    @TempDir
+    static Path dir;
+    static String data;
+
+    @BeforeAll
+    static void makeData() throws Exception {
+        data = Fixtures.syntheticMnist(dir.resolve("mnist"), 900, 200, 8, false, 12).toString();
+    }
+
+    private static String[] args(Path out, String... more) {
+        String[] base = {"train", "--data", data, "--layers", "64,20,10", "--epochs", "4", "--batch-size", "30", "--validation", "90",
+                "--optimizer", "adam", "--learning-rate", "0.003", "--schedule", "cosine", "--warmup", "0.5", "--master", "local[2]",
+                "--out", out.toString()};
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    @Test
+    void resumeAfterEpochTwoIsBitIdenticalToAnUninterruptedRun() throws Exception {
+        Path whole = dir.resolve("whole"), split = dir.resolve("split");
+        assertEquals(0, CliRun.of(args(whole)).exitCode());
+
+        CliRun first = CliRun.of(args(split, "--stop-after", "2"));
+        assertEquals(0, first.exitCode(), first.err());
+        assertTrue(first.out().contains("continue with --resume"), first.out());
+        assertEquals(2, Files.readAllLines(split.resolve("metrics.jsonl")).size());
+
+        CliRun second = CliRun.of("train", "--resume", split.toString(), "--master", "local[1]");
+        assertEquals(0, second.exitCode(), second.err());
+        assertTrue(second.out().contains("resuming after epoch 2"), second.out());
+
+        assertArrayEquals(Files.readAllBytes(whole.resolve("model.bin")), Files.readAllBytes(split.resolve("model.bin")));
+        // Checkpoints hold timings too, so compare what the loop carries: parameters and optimizer state.
+        Checkpoint.Loaded a = Checkpoint.load(whole.resolve("checkpoint.bin")), b = Checkpoint.load(split.resolve("checkpoint.bin"));
+        assertArrayEquals(a.state().params, b.state().params);
+        assertEquals(a.state().optimizerState.size(), b.state().optimizerState.size());
+        for (int i = 0; i < a.state().optimizerState.size(); i++) {
+            assertArrayEquals(a.state().optimizerState.get(i), b.state().optimizerState.get(i));
+        }
+        assertEquals(a.state().bestEpoch, b.state().bestEpoch);
+        assertEquals(4, Files.readAllLines(split.resolve("metrics.jsonl")).size());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(json.readTree(whole.resolve("summary.json").toFile()).get("model_sha256"),
+                json.readTree(split.resolve("summary.json").toFile()).get("model_sha256"));
+        assertTrue(json.readTree(split.resolve("summary.json").toFile()).get("complete").asBoolean());
+    }
+
+    @Test
+    void aCorruptCheckpointIsRefusedByName() throws Exception {
+        Path run = dir.resolve("corrupt");
+        assertEquals(0, CliRun.of(args(run, "--stop-after", "1")).exitCode());
+        byte[] bytes = Files.readAllBytes(run.resolve("checkpoint.bin"));
+        Files.write(run.resolve("checkpoint.bin"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        CliRun resumed = CliRun.of("train", "--resume", run.toString());
+        assertEquals(2, resumed.exitCode());
+        assertTrue(resumed.errorLines().contains("checkpoint.bin: checksum mismatch"), resumed.err());
+    }
+
+    @Test
+    void resumeRefusesOtherSettingsAndMissingCheckpoints() {
+        CliRun withSettings = CliRun.of("train", "--resume", dir.toString(), "--epochs", "9");
+        assertEquals(2, withSettings.exitCode());
+        assertTrue(withSettings.errorLines().contains("only --master and --stop-after"), withSettings.err());
+        CliRun missing = CliRun.of("train", "--resume", dir.resolve("nothing-here").toString());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.errorLines().contains("no checkpoint here"), missing.err());
+    }
+}
