@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** A trained network: its spec, how raw pixels become inputs, and its parameters. */
-public record Model(NetworkSpec spec, float[] params) {
+public record Model(NetworkSpec spec, float[] params) implements java.io.Serializable {
     /** The only input normalisation so far: x = pixel / 255 for uint8 pixels. */
     public static final String INPUT_NORMALISATION = "uint8/255";
 

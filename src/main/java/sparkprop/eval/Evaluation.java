@@ -1,0 +1,101 @@
+package sparkprop.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import sparkprop.core.Backprop;
+import sparkprop.core.Model;
+import sparkprop.core.NetworkSpec;
+import sparkprop.data.ExampleSource;
+import sparkprop.data.Examples;
+import sparkprop.train.HadoopConf;
+import sparkprop.train.ShardBlock;
+import sparkprop.train.ShardLayout;
+import sparkprop.train.ShardedData;
+
+/**
+ * Evaluation as a Spark batch job: the examples are read by the executors the way training reads
+ * them (byte ranges of raw IDX files), the model is broadcast, and each partition returns its
+ * confusion matrix and loss, which add up on the driver.
+ */
+public final class Evaluation {
+    private static final int CHUNK = 500;
+
+    private final JavaSparkContext sc;
+    private final Model model;
+    private final JavaRDD<ShardBlock> blocks;
+
+    public Evaluation(JavaSparkContext sc, Model model, ExampleSource source) {
+        check(model, source);
+        this.sc = sc;
+        this.model = model;
+        int parts = Math.min(sc.defaultParallelism(), source.count());
+        this.blocks = ShardedData.load(sc, source, new ShardLayout(source.count(), parts, parts), model.spec().outputSize(),
+                HadoopConf.of(sc.hadoopConfiguration()));
+    }
+
+    /** Fails, naming both widths, when the model cannot read the data. */
+    public static void check(Model model, ExampleSource source) {
+        if (model.spec().inputSize() != source.width()) {
+            throw new IllegalArgumentException("the model expects " + model.spec().inputSize() + " inputs but " + source.name()
+                    + " has " + source.width() + " pixels per example");
+        }
+    }
+
+    public ConfusionMatrix confusion() {
+        Broadcast<Model> shared = sc.broadcast(model);
+        try {
+            return blocks.map(block -> {
+                Model m = shared.value();
+                ConfusionMatrix matrix = new ConfusionMatrix(m.spec().outputSize());
+                forEachChunk(m, block.examples(), (first, n, output, labels, predicted) -> {
+                    for (int j = 0; j < n; j++) matrix.add(labels[j], predicted[j]);
+                    matrix.addLoss(m.spec().loss().lossAndDelta(m.spec().output(), output, labels, m.spec().outputSize(), n));
+                });
+                return matrix;
+            }).reduce(ConfusionMatrix::merge);
+        } finally {
+            shared.destroy();
+        }
+    }
+
+    /** One CSV line per example: index, label, predicted class, then the class probabilities. */
+    public JavaRDD<String> predictionLines() {
+        Broadcast<Model> shared = sc.broadcast(model);
+        return blocks.flatMap(block -> {
+            Model m = shared.value();
+            int k = m.spec().outputSize();
+            List<String> lines = new ArrayList<>(block.examples().count());
+            forEachChunk(m, block.examples(), (first, n, output, labels, predicted) -> {
+                for (int j = 0; j < n; j++) {
+                    StringBuilder line = new StringBuilder();
+                    line.append(block.firstExample() + first + j).append(',').append(labels[j]).append(',').append(predicted[j]);
+                    for (int c = 0; c < k; c++) line.append(',').append(output[j * k + c]);
+                    lines.add(line.toString());
+                }
+            });
+            return lines.iterator();
+        });
+    }
+
+    private interface ChunkConsumer {
+        void accept(int first, int n, float[] output, int[] labels, int[] predicted);
+    }
+
+    /** Runs the model over the examples in chunks; {@code output} is (k, n) and valid during the call. */
+    private static void forEachChunk(Model model, Examples examples, ChunkConsumer consumer) {
+        NetworkSpec spec = model.spec();
+        Backprop backprop = new Backprop(spec);
+        float[] x = new float[spec.inputSize() * CHUNK];
+        int[] labels = new int[CHUNK], predicted = new int[CHUNK];
+        for (int first = 0; first < examples.count(); first += CHUNK) {
+            int n = Math.min(CHUNK, examples.count() - first);
+            examples.toInputs(first, n, x, labels);
+            float[] output = backprop.forward(model.params(), x, n);
+            Backprop.argmax(output, spec.outputSize(), n, predicted);
+            consumer.accept(first, n, output, labels, predicted);
+        }
+    }
+}
