@@ -1,7 +1,6 @@
 package sparkprop.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,20 +14,11 @@ import sparkprop.train.TrainConfig;
  * ({@code conf/train.properties}, carried in the jar), a {@code --config FILE}, the command line.
  */
 final class Settings {
-    static final String DEFAULTS = "train.properties";
-
     private Settings() {
     }
 
     static Map<String, String> defaults() {
-        try (InputStream in = Settings.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
-            if (in == null) throw new IllegalStateException(DEFAULTS + " is missing from the classpath; rebuild the jar");
-            Properties p = new Properties();
-            p.load(in);
-            return toMap(p);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + DEFAULTS, e);
-        }
+        return TrainConfig.defaultValues();
     }
 
     static Map<String, String> file(String file) {

@@ -102,6 +102,38 @@ public record TrainConfig(
         return layers.clone();
     }
 
+    /** The file in {@code conf/} (carried in the jar as a resource) that holds every default. */
+    public static final String DEFAULTS_RESOURCE = "train.properties";
+
+    /** The shipped defaults, as option name to value. */
+    public static Map<String, String> defaultValues() {
+        try (java.io.InputStream in = TrainConfig.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
+            if (in == null) throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath; rebuild the jar");
+            java.util.Properties p = new java.util.Properties();
+            p.load(in);
+            Map<String, String> m = new LinkedHashMap<>();
+            for (String key : p.stringPropertyNames()) m.put(key, p.getProperty(key).trim());
+            return m;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read " + DEFAULTS_RESOURCE, e);
+        }
+    }
+
+    /** The shipped defaults as a config; change values with {@link #with}. */
+    public static TrainConfig defaults() {
+        return fromMap(defaultValues());
+    }
+
+    /**
+     * A copy with one setting changed, by its option name: {@code with("learning-rate", "0.05")}.
+     * The copy is validated like any other config.
+     */
+    public TrainConfig with(String option, String value) {
+        Map<String, String> m = toMap();
+        m.put(option, value);
+        return fromMap(m);
+    }
+
     /** Builds a config from option-name keys; every key must be known and every value parse. */
     public static TrainConfig fromMap(Map<String, String> values) {
         Map<String, String> v = new LinkedHashMap<>(values);

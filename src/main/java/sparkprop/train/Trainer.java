@@ -41,6 +41,25 @@ public final class Trainer {
     }
 
     /**
+     * Trains a network as configured, the whole run in one call: the library entry point for a
+     * user's own Spark application.
+     *
+     * <pre>{@code
+     * Dataset data = Dataset.open("hdfs:///data/mnist", sc.hadoopConfiguration());
+     * TrainConfig config = TrainConfig.defaults().with("epochs", "5");
+     * TrainingResult result = Trainer.train(sc, data, config);
+     * result.model().save(Path.of("model.bin"));
+     * }</pre>
+     *
+     * @return the kept model (best by validation loss with {@code validation > 0}, else the last)
+     *         and the per-epoch history
+     */
+    public static TrainingResult train(JavaSparkContext sc, Dataset data, TrainConfig config) {
+        Trainer trainer = new Trainer(sc, data, config);
+        return trainer.run(trainer.initialState(), new TrainingListener() { });
+    }
+
+    /**
      * Checks that a config fits a dataset (input width, shards, hold-out and batch against the
      * example count) from headers alone, so callers can refuse it before Spark starts.
      */
@@ -66,6 +85,11 @@ public final class Trainer {
 
     public int stepsPerEpoch() {
         return stepsPerEpoch;
+    }
+
+    /** The cached training shards (for benchmarks and tests). */
+    JavaRDD<ShardBlock> train() {
+        return train;
     }
 
     public ShardLayout layout() {

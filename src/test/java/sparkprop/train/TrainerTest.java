@@ -143,6 +143,27 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("--batch-size 500"), e.getMessage());
     }
 
+    @Test
+    void theLibraryApiTrainsSavesLoadsAndPredicts() throws Exception {
+        TrainConfig config = TrainConfig.defaults().with("layers", "100,24,10").with("epochs", "2").with("batch-size", "50");
+        TrainingResult result = Trainer.train(sc, learnable, config);
+        assertEquals(2, result.history().size());
+        Path file = dir.resolve("api-model.bin");
+        result.model().save(file);
+        sparkprop.core.Model loaded = sparkprop.core.Model.load(file);
+        Examples test = learnable.test().read(new Configuration(), 0, 100);
+        float[] x = new float[100 * 100];
+        int[] y = new int[100];
+        test.toInputs(0, 100, x, y);
+        assertArrayEquals(result.model().predict(x, 100), loaded.predict(x, 100));
+        int[] classes = loaded.predictClasses(x, 100);
+        int correct = 0;
+        for (int i = 0; i < 100; i++) if (classes[i] == y[i]) correct++;
+        assertTrue(correct > 85, correct + " of 100");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> config.with("momentum", "2"));
+        assertTrue(bad.getMessage().contains("--momentum"), bad.getMessage());
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
