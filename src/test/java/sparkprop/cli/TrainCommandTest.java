@@ -71,7 +71,7 @@ class TrainCommandTest {
         Path out = dir.resolve("auto-width");
         CliRun run = CliRun.of("train", "--data", data, "--epochs", "1", "--batch-size", "40", "--master", "local[2]", "--out", out.toString());
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(run.out().contains("64-100-10"), run.out());
+        assertTrue(run.out().contains("64-256-10"), run.out());
     }
 
     @ParameterizedTest(name = "{0} {1}")
