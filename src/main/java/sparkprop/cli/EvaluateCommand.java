@@ -53,6 +53,7 @@ final class EvaluateCommand implements Callable<Integer> {
         Dataset dataset = Dataset.open(data, hadoop);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
         Evaluation.check(model, source);
+        MasterCheck.reachable(master != null ? master : System.getProperty("spark.master"));
         org.apache.hadoop.fs.Path outDir = out == null ? null : new org.apache.hadoop.fs.Path(out);
         if (outDir != null) {
             FileSystem fs = outDir.getFileSystem(hadoop);

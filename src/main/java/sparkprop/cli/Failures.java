@@ -26,7 +26,8 @@ final class Failures {
             err.flush();
             return Main.BAD_INPUT;
         }
-        err.println("error: " + e + " (details in logs/sparkprop.log)");
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+        err.println("error: " + message + " (details in logs/sparkprop.log)");
         err.flush();
         return 1;
     }

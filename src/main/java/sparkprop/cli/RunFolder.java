@@ -40,6 +40,28 @@ final class RunFolder {
         return new RunFolder(dir);
     }
 
+    /** Removes what a crash mid-write can leave: ".name.tmp" files (the real files were never touched). */
+    void removeLeftoverTemporaryFiles() throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith(".") && f.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Deletes the folder when no epoch was completed: a failed start leaves nothing half-made behind. */
+    void deleteIfNoCheckpoint() {
+        try {
+            if (Files.exists(dir.resolve(sparkprop.train.Checkpoint.FILE))) return;
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // Best effort: the original failure is what the user needs to see.
+        }
+    }
+
     Path model() {
         return dir.resolve(MODEL);
     }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sparkprop.core.Blas;
+import sparkprop.core.Model;
 import sparkprop.data.Dataset;
 import sparkprop.train.Checkpoint;
 import sparkprop.train.EpochMetrics;
@@ -109,13 +110,15 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--resume takes its settings from the checkpoint; only --master and --stop-after may be given with it"
                         + " (got " + (config != null ? "--config" : "--" + given.keySet().iterator().next()) + ")");
             }
+            run = new RunFolder(resume);
+            run.removeLeftoverTemporaryFiles();
             Checkpoint.Loaded loaded = Checkpoint.load(resume.resolve(Checkpoint.FILE));
             cfg = loaded.config();
             if (master != null) cfg = TrainConfig.fromMap(with(cfg.toMap(), "master", master));
             resumed = loaded.state();
-            run = new RunFolder(resume);
             dataset = Dataset.open(cfg.data(), new Configuration());
             Trainer.check(dataset, cfg);
+            MasterCheck.reachable(effectiveMaster(cfg));
         } else {
             Map<String, String> settings = Settings.merge(config, given);
             boolean layersGiven = given.containsKey("layers") || (config != null && Settings.file(config).containsKey("layers"));
@@ -127,9 +130,21 @@ final class TrainCommand implements Callable<Integer> {
             dataset = Dataset.open(cfg.data(), new Configuration());
             if (!layersGiven) cfg = cfg.withInputWidth(dataset.width());
             Trainer.check(dataset, cfg);
+            MasterCheck.reachable(effectiveMaster(cfg));
             run = RunFolder.create(Path.of(cfg.out()));
         }
 
+        boolean createdHere = resume == null;
+        try {
+            return train(cfg, resumed, run, dataset);
+        } catch (RuntimeException | Error e) {
+            // A run that fails before its first checkpoint leaves nothing worth keeping.
+            if (createdHere) run.deleteIfNoCheckpoint();
+            throw e;
+        }
+    }
+
+    private int train(TrainConfig cfg, TrainingState resumed, RunFolder run, Dataset dataset) throws Exception {
         SparkConf sparkConf = new SparkConf().setAppName("sparkprop train")
                 .setIfMissing("spark.ui.enabled", "false")
                 .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
@@ -180,6 +195,11 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The master Spark will use: ours when given, else spark-submit's (a system property), else the config's. */
+    private String effectiveMaster(TrainConfig cfg) {
+        return master != null ? cfg.master() : System.getProperty("spark.master", cfg.master());
+    }
+
     private static Map<String, String> with(Map<String, String> map, String key, String value) {
         Map<String, String> copy = new LinkedHashMap<>(map);
         copy.put(key, value);
@@ -197,6 +217,8 @@ final class TrainCommand implements Callable<Integer> {
         public void epochFinished(EpochMetrics metrics, TrainingState state) {
             try {
                 run.appendMetrics(metrics);
+                // The best model so far is kept on disk as it changes, so a later divergence or crash cannot lose it.
+                if (state.bestEpoch == metrics.epoch()) run.saveModel(new Model(config.network(config.layers()[0]), state.bestParams));
                 Checkpoint.save(run.dir.resolve(Checkpoint.FILE), config, state);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write to the run folder " + run.dir, e);

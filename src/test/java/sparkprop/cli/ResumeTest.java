@@ -43,7 +43,10 @@ class ResumeTest {
         assertTrue(first.out().contains("continue with --resume"), first.out());
         assertEquals(2, Files.readAllLines(split.resolve("metrics.jsonl")).size());
 
+        // What a crash in the middle of writing leaves: a temporary file beside the real ones.
+        Files.writeString(split.resolve(".checkpoint.bin.tmp"), "half a checkpoint");
         CliRun second = CliRun.of("train", "--resume", split.toString(), "--master", "local[1]");
+        assertTrue(!Files.exists(split.resolve(".checkpoint.bin.tmp")), "leftover temporary file cleaned");
         assertEquals(0, second.exitCode(), second.err());
         assertTrue(second.out().contains("resuming after epoch 2"), second.out());
 
@@ -61,6 +64,26 @@ class ResumeTest {
         assertEquals(json.readTree(whole.resolve("summary.json").toFile()).get("model_sha256"),
                 json.readTree(split.resolve("summary.json").toFile()).get("model_sha256"));
         assertTrue(json.readTree(split.resolve("summary.json").toFile()).get("complete").asBoolean());
+    }
+
+    @Test
+    void divergenceAfterAGoodEpochKeepsTheLastGoodCheckpointAndBestModel() throws Exception {
+        Path run = dir.resolve("diverges");
+        assertEquals(0, CliRun.of(args(run, "--stop-after", "1")).exitCode());
+        byte[] model = Files.readAllBytes(run.resolve("model.bin"));
+        // Parameters so large that the next forward pass overflows: the state a runaway rate leads to.
+        Checkpoint.Loaded good = Checkpoint.load(run.resolve("checkpoint.bin"));
+        for (int i = 0; i < good.state().params.length; i++) good.state().params[i] *= 1e30f;
+        Checkpoint.save(run.resolve("checkpoint.bin"), good.config(), good.state());
+        byte[] checkpoint = Files.readAllBytes(run.resolve("checkpoint.bin"));
+
+        CliRun resumed = CliRun.of("train", "--resume", run.toString());
+        assertEquals(2, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.errorLines().contains("training diverged at epoch 2, step 1"), resumed.err());
+        assertTrue(resumed.errorLines().contains("try a lower --learning-rate"), resumed.err());
+        assertArrayEquals(checkpoint, Files.readAllBytes(run.resolve("checkpoint.bin")), "last checkpoint intact");
+        assertArrayEquals(model, Files.readAllBytes(run.resolve("model.bin")), "best model intact");
+        assertEquals(1, Files.readAllLines(run.resolve("metrics.jsonl")).size());
     }
 
     @Test

@@ -113,6 +113,28 @@ class TrainCommandTest {
     }
 
     @Test
+    void anUnreachableMasterIsRefusedBeforeAnythingStarts() {
+        Path out = dir.resolve("no-master");
+        CliRun run = CliRun.of("train", "--data", data, "--master", "spark://127.0.0.1:1", "--out", out.toString());
+        assertEquals(2, run.exitCode());
+        assertTrue(run.errorLines().contains("--master spark://127.0.0.1:1: cannot connect"), run.err());
+        assertTrue(!Files.exists(out));
+    }
+
+    @Test
+    void divergenceInTheFirstEpochEndsWithAClearLineAndLeavesNoHalfMadeRun() throws Exception {
+        Path out = dir.resolve("diverging");
+        // A linear net with squared error explodes once the warm-up brings the rate near 50.
+        CliRun run = CliRun.of("train", "--data", data, "--layers", "64,24,10", "--activation", "identity", "--loss", "mse",
+                "--output", "identity", "--epochs", "6", "--batch-size", "40", "--warmup", "2", "--learning-rate", "50",
+                "--schedule", "constant", "--master", "local[2]", "--out", out.toString());
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.errorLines().contains("diverged") && run.errorLines().contains("lower --learning-rate"), run.err());
+        assertTrue(run.errorLines().contains("epoch 1,"), run.err());
+        assertTrue(!Files.exists(out), "a run that failed before its first checkpoint leaves no folder");
+    }
+
+    @Test
     void unknownOptionIsExitCode2() {
         CliRun run = CliRun.of("train", "--learning-rat", "0.1");
         assertEquals(2, run.exitCode());
