@@ -27,8 +27,8 @@ build_if_needed() {
   if [ "$stale" = 0 ] && [ -n "$(find "$ROOT/src/main" "$ROOT/conf" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then stale=1; fi
   if [ "$stale" = 1 ]; then
     echo "building sparkprop (mvn package)..." >&2
-    (cd "$ROOT" && mvn -q -B -DskipTests package dependency:build-classpath -Dmdep.includeScope=compile \
-      -Dmdep.outputFile="$CLASSPATH_FILE" >&2) || { echo "error: the build failed (see the Maven output above)" >&2; exit 1; }
+    # package also writes target/classpath.txt and target/spark-home/jars (see pom.xml).
+    (cd "$ROOT" && mvn -q -B -DskipTests package >&2) || { echo "error: the build failed (see the Maven output above)" >&2; exit 1; }
   fi
 }
 
