@@ -31,7 +31,7 @@ public final class IdxFormat {
         int magic = readInt(in, name, "magic number");
         if (magic != IMAGES_MAGIC) {
             throw new DataException(name + ": not an IDX images file: magic number was not 0x00000803, found "
-                    + hex(magic) + (magic == LABELS_MAGIC ? " (a labels file)" : ""));
+                    + hex(magic) + describe(magic, 3));
         }
         int count = readInt(in, name, "image count");
         int rows = readInt(in, name, "row count");
@@ -52,7 +52,7 @@ public final class IdxFormat {
         int magic = readInt(in, name, "magic number");
         if (magic != LABELS_MAGIC) {
             throw new DataException(name + ": not an IDX labels file: magic number was not 0x00000801, found "
-                    + hex(magic) + (magic == IMAGES_MAGIC ? " (an images file)" : ""));
+                    + hex(magic) + describe(magic, 1));
         }
         int count = readInt(in, name, "label count");
         if (count <= 0) throw new DataException(name + ": header says " + count + " labels; it must be positive");
@@ -75,6 +75,16 @@ public final class IdxFormat {
         } catch (EOFException e) {
             throw new DataException(name + ": truncated IDX header (no " + field + ")" , e);
         }
+    }
+
+    /** The magic's low byte is the dimension count and the one above it the type (0x08: unsigned byte). */
+    private static String describe(int magic, int expectedDimensions) {
+        if (magic == LABELS_MAGIC) return " (a labels file)";
+        if (magic == IMAGES_MAGIC) return " (an images file)";
+        if ((magic >>> 8) == 0x08) return " (" + (magic & 0xFF) + " dimensions, expected " + expectedDimensions + ")";
+        if ((magic >>> 16) == 0 && (magic & 0xFF) == expectedDimensions) return " (element type 0x" + Integer.toHexString((magic >>> 8) & 0xFF)
+                + ", expected unsigned bytes 0x08)";
+        return "";
     }
 
     private static String hex(int v) {

@@ -61,6 +61,12 @@ class IdxSourceTest {
     }
 
     @Test
+    void wrongDimensionCountIsNamed() {
+        String m = failure(Fixtures.idxImages(0x00000802, 3, 2, 2, pixels), Fixtures.idxLabels(labels), "");
+        assertTrue(m.contains("2 dimensions, expected 3"), m);
+    }
+
+    @Test
     void labelsFileInPlaceOfImagesIsRecognised() {
         String m = failure(Fixtures.idxLabels(labels), Fixtures.idxLabels(labels), "");
         assertTrue(m.contains("a labels file"), m);
