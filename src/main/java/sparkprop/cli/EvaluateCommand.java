@@ -20,6 +20,8 @@ import sparkprop.data.ExampleSource;
 import sparkprop.eval.ConfusionMatrix;
 import sparkprop.eval.Evaluation;
 import sparkprop.eval.EvaluationReport;
+import sparkprop.eval.DigitImages;
+import sparkprop.eval.ReportPage;
 
 /**
  * {@code evaluate}: a Spark batch job that scores a saved model on a dataset, prints the table
@@ -87,7 +89,16 @@ final class EvaluateCommand implements Callable<Integer> {
                 }
                 writeAtomically(outDir, "metrics.json",
                         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(metrics), hadoop);
+                Map<String, String> facts = new java.util.LinkedHashMap<>();
+                facts.put("accuracy", String.format("%.2f%% (%d of %d)", 100 * matrix.accuracy(), matrix.correct(), matrix.total()));
+                facts.put("mean loss", String.format("%.4f", matrix.meanLoss()));
+                facts.put("model", modelPath + " (" + model.spec() + ", sha256 " + metrics.get("model_sha256") + ")");
+                facts.put("data", data + " (" + split + " split)");
+                String html = ReportPage.html("sparkprop evaluation", facts, Map.of(), null, matrix, evaluation.worst(24),
+                        DigitImages.side(source.width()));
+                writeAtomically(outDir, "report.html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8), hadoop);
                 System.out.println("\nmetrics: " + new org.apache.hadoop.fs.Path(outDir, "metrics.json"));
+                System.out.println("report:  " + new org.apache.hadoop.fs.Path(outDir, "report.html"));
                 if (predictions) System.out.println("predictions: " + new org.apache.hadoop.fs.Path(outDir, "predictions"));
             }
         }

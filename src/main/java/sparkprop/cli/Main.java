@@ -19,6 +19,8 @@ public final class Main {
     }
 
     public static int run(String... args) {
+        // Charts and images are drawn off-screen; no display is needed or wanted.
+        System.setProperty("java.awt.headless", "true");
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();

@@ -16,13 +16,16 @@ import sparkprop.train.EpochMetrics;
 
 /**
  * A training run's output folder: {@code model.bin}, {@code metrics.jsonl} (one JSON object per
- * epoch, appended as epochs finish) and {@code summary.json}. Files are written whole under a
+ * epoch, appended as epochs finish), {@code summary.json}, {@code checkpoint.bin}, and the
+ * report: {@code curves.png} and {@code report.html}. Files are written whole under a
  * temporary name and renamed, so a crash leaves the previous version, never half a file.
  */
 final class RunFolder {
     static final String MODEL = "model.bin";
     static final String METRICS = "metrics.jsonl";
     static final String SUMMARY = "summary.json";
+    static final String CURVES = "curves.png";
+    static final String REPORT = "report.html";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final Path dir;

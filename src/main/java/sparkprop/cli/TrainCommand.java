@@ -16,6 +16,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sparkprop.core.Blas;
 import sparkprop.core.Model;
+import sparkprop.core.ModelFile;
+import sparkprop.eval.ConfusionMatrix;
+import sparkprop.eval.DigitImages;
+import sparkprop.eval.Evaluation;
+import sparkprop.eval.ReportPage;
+import sparkprop.eval.TrainingCurves;
 import sparkprop.data.Dataset;
 import sparkprop.train.Checkpoint;
 import sparkprop.train.EpochMetrics;
@@ -184,6 +190,7 @@ final class TrainCommand implements Callable<Integer> {
             summary.put("blas", Blas.backend());
             summary.put("config", cfg.toMap());
             run.writeSummary(summary);
+            writeReport(sc, run, dataset, result, summary);
             System.out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
                     result.bestEpoch(), result.history().size(), result.stoppedEarly() ? ", stopped early" : "",
                     summary.get("train_seconds"));
@@ -193,6 +200,31 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("summary: " + run.dir.resolve(RunFolder.SUMMARY));
         }
         return 0;
+    }
+
+    /** curves.png and report.html: the kept model judged on the test set, next to the run's history. */
+    private static void writeReport(JavaSparkContext sc, RunFolder run, Dataset dataset, TrainingResult result, Map<String, Object> summary)
+            throws java.io.IOException {
+        Evaluation evaluation = new Evaluation(sc, result.model(), dataset.test());
+        ConfusionMatrix matrix = evaluation.confusion();
+        byte[] curves = TrainingCurves.png(result.history());
+        ModelFile.writeAtomically(run.dir.resolve(RunFolder.CURVES), curves);
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("test accuracy", String.format("%.2f%% (%d of %d)", 100 * matrix.accuracy(), matrix.correct(), matrix.total()));
+        facts.put("test loss", String.format("%.4f", matrix.meanLoss()));
+        facts.put("network", summary.get("network") + " (" + summary.get("parameters") + " parameters)");
+        facts.put("kept epoch", summary.get("best_epoch") + " of " + summary.get("epochs"));
+        facts.put("training time", String.format("%.1f s", (Double) summary.get("train_seconds")));
+        facts.put("throughput", String.format("%,.0f samples/s (mean over epochs)",
+                result.history().stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0)));
+        facts.put("Spark", summary.get("master") + ", " + summary.get("default_parallelism") + " cores, BLAS " + summary.get("blas"));
+        facts.put("model", summary.get("model_file") + " (sha256 " + summary.get("model_sha256") + ")");
+        @SuppressWarnings("unchecked")
+        Map<String, String> config = (Map<String, String>) summary.get("config");
+        String html = ReportPage.html("sparkprop training run " + run.dir.getFileName(), facts, config, curves, matrix,
+                evaluation.worst(24), DigitImages.side(dataset.width()));
+        ModelFile.writeAtomically(run.dir.resolve(RunFolder.REPORT), html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        System.out.println("report:  " + run.dir.resolve(RunFolder.REPORT));
     }
 
     /** The master Spark will use: ours when given, else spark-submit's (a system property), else the config's. */

@@ -80,6 +80,42 @@ public final class Evaluation {
         });
     }
 
+    /** A test example the model got wrong: its pixels, the truth, the guess and how sure it was. */
+    public record Misclassified(long index, int label, int predicted, float confidence, float trueProbability, byte[] pixels)
+            implements java.io.Serializable {
+    }
+
+    /** The {@code k} misclassified examples the model was most sure about (lowest probability for the truth). */
+    public List<Misclassified> worst(int k) {
+        Broadcast<Model> shared = sc.broadcast(model);
+        try {
+            List<Misclassified> all = blocks.flatMap(block -> {
+                Model m = shared.value();
+                int classes = m.spec().outputSize(), width = block.examples().width();
+                List<Misclassified> wrong = new ArrayList<>();
+                forEachChunk(m, block.examples(), (first, n, output, labels, predicted) -> {
+                    for (int j = 0; j < n; j++) {
+                        if (predicted[j] == labels[j]) continue;
+                        int e = first + j;
+                        byte[] pixels = java.util.Arrays.copyOfRange(block.examples().pixels(), e * width, (e + 1) * width);
+                        wrong.add(new Misclassified(block.firstExample() + e, labels[j], predicted[j], output[j * classes + predicted[j]],
+                                output[j * classes + labels[j]], pixels));
+                    }
+                });
+                wrong.sort(WORST_FIRST);
+                return wrong.subList(0, Math.min(k, wrong.size())).iterator();
+            }).collect();
+            List<Misclassified> sorted = new ArrayList<>(all);
+            sorted.sort(WORST_FIRST);
+            return sorted.subList(0, Math.min(k, sorted.size()));
+        } finally {
+            shared.destroy();
+        }
+    }
+
+    private static final java.util.Comparator<Misclassified> WORST_FIRST = java.util.Comparator
+            .comparingDouble((Misclassified m) -> m.trueProbability()).thenComparingLong(Misclassified::index);
+
     private interface ChunkConsumer {
         void accept(int first, int n, float[] output, int[] labels, int[] predicted);
     }
