@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparkprop", mixinStandardHelpOptions = true, version = "sparkprop 0.1.0",
         description = "Data-parallel training of fully-connected networks on Spark.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportImagesCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportImagesCommand.class, ExportModelCommand.class,
                 GradientCheckCommand.class})
 public final class Main {
     public static final int BAD_INPUT = 2;

@@ -22,7 +22,7 @@ public final class Npy {
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
     /** The header of one array: its dtype descriptor and shape. */
-    public record Header(String descr, long[] shape) {
+    public record Header(String descr, long[] shape, boolean fortranOrder) {
         public long elements() {
             long n = 1;
             for (long d : shape) n *= d;
@@ -59,14 +59,81 @@ public final class Npy {
         if (!descr.find() || !fortran.find() || !shape.find()) {
             throw new DataException(name + ": npy header is not understood: " + dict.trim());
         }
-        if (fortran.group(1).equals("True")) throw new DataException(name + ": Fortran-ordered arrays are not supported");
         long[] dims = Arrays.stream(shape.group(1).split(",")).map(String::trim).filter(s -> !s.isEmpty())
                 .mapToLong(Long::parseLong).toArray();
-        return new Header(descr.group(1), dims);
+        return new Header(descr.group(1), dims, fortran.group(1).equals("True"));
+    }
+
+    /** Reads a float32 or float64 array as floats (model weights). */
+    public static float[] readFloats(InputStream in, Header header, String name) throws IOException {
+        int item = switch (header.descr()) {
+            case "<f4" -> 4;
+            case "<f8" -> 8;
+            default -> throw new DataException(name + ": dtype '" + header.descr() + "', expected float32 (<f4) or float64 (<f8)");
+        };
+        long n = header.elements();
+        if (n * item > Integer.MAX_VALUE - 16) throw new DataException(name + ": array of " + n + " elements is too large");
+        ByteBuffer b = ByteBuffer.wrap(IdxFormat.readBytes(in, (int) (n * item), name, "array data")).order(ByteOrder.LITTLE_ENDIAN);
+        float[] out = new float[(int) n];
+        for (int i = 0; i < n; i++) out[i] = item == 4 ? b.getFloat() : (float) b.getDouble();
+        if (!header.fortranOrder() || header.shape().length < 2) return out;
+        if (header.shape().length > 2) throw new DataException(name + ": Fortran-ordered arrays of more than 2 dimensions are not supported");
+        // A transposed array (W.T) is saved column-major: turn it into C order.
+        int rows = (int) header.shape()[0], cols = (int) header.shape()[1];
+        float[] c = new float[out.length];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) c[i * cols + j] = out[j * rows + i];
+        return c;
+    }
+
+    /** Reads a fixed-width unicode array ('<U8') as strings, trailing NULs removed. */
+    public static String[] readStrings(InputStream in, Header header, String name) throws IOException {
+        if (!header.descr().startsWith("<U")) throw new DataException(name + ": dtype '" + header.descr() + "', expected strings (<U)");
+        int chars = Integer.parseInt(header.descr().substring(2));
+        int n = (int) header.elements();
+        ByteBuffer b = ByteBuffer.wrap(IdxFormat.readBytes(in, n * chars * 4, name, "array data")).order(ByteOrder.LITTLE_ENDIAN);
+        String[] out = new String[n];
+        for (int i = 0; i < n; i++) {
+            StringBuilder s = new StringBuilder();
+            for (int c = 0; c < chars; c++) {
+                int cp = b.getInt();
+                if (cp != 0) s.appendCodePoint(cp);
+            }
+            out[i] = s.toString();
+        }
+        return out;
+    }
+
+    /** A .npy file (version 1.0, C order) holding {@code data}, already little-endian, of dtype {@code descr}. */
+    public static byte[] write(String descr, long[] shape, byte[] data) {
+        StringBuilder dims = new StringBuilder();
+        for (int i = 0; i < shape.length; i++) dims.append(shape[i]).append(shape.length == 1 ? "," : i < shape.length - 1 ? ", " : "");
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+        int unpadded = 10 + dict.length() + 1;
+        String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length()).put(header.getBytes(StandardCharsets.ISO_8859_1)).put(data);
+        return b.array();
+    }
+
+    public static byte[] floats(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return b.array();
+    }
+
+    /** Strings as a '<U{width}' array's data (UTF-32 LE, NUL-padded). */
+    public static byte[] strings(String[] values, int width) {
+        ByteBuffer b = ByteBuffer.allocate(4 * width * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (String v : values) {
+            int[] cps = v.codePoints().toArray();
+            for (int c = 0; c < width; c++) b.putInt(c < cps.length ? cps[c] : 0);
+        }
+        return b.array();
     }
 
     /** Reads the array's data as unsigned bytes; wider integer labels must fit in 0..255. */
     public static byte[] readUnsignedBytes(InputStream in, Header header, String name) throws IOException {
+        if (header.fortranOrder() && header.shape().length > 1) throw new DataException(name + ": Fortran-ordered arrays are not supported");
         int item = header.itemSize(name);
         long n = header.elements();
         if (n * item > Integer.MAX_VALUE - 16) throw new DataException(name + ": array of " + n + " elements is too large");

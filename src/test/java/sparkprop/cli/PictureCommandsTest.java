@@ -75,6 +75,20 @@ class PictureCommandsTest {
     }
 
     @Test
+    void exportModelToNpzAndBackGivesTheSameFile() throws Exception {
+        Path npz = dir.resolve("model.npz"), back = dir.resolve("back.bin");
+        assertEquals(0, CliRun.of("export-model", "--model", model.toString(), "--out", npz.toString()).exitCode());
+        CliRun imported = CliRun.of("export-model", "--from-npz", npz.toString(), "--out", back.toString());
+        assertEquals(0, imported.exitCode(), imported.err());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(model), Files.readAllBytes(back)), "identical model file");
+        CliRun exists = CliRun.of("export-model", "--model", model.toString(), "--out", npz.toString());
+        assertEquals(2, exists.exitCode());
+        assertTrue(exists.errorLines().contains("already exists"), exists.err());
+        CliRun both = CliRun.of("export-model", "--model", model.toString(), "--from-npz", npz.toString(), "--out", "x");
+        assertEquals(2, both.exitCode());
+    }
+
+    @Test
     void predictWithAMissingModelIsExitCode2() {
         CliRun r = CliRun.of("predict", "--model", dir.resolve("none.bin").toString(), dir.toString());
         assertEquals(2, r.exitCode());
