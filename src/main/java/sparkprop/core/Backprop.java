@@ -17,14 +17,20 @@ import dev.ludovic.netlib.blas.BLAS;
  */
 public final class Backprop {
     private final NetworkSpec spec;
-    private final BLAS blas = Blas.get();
+    private final BLAS blas;
     private int capacity;
     private float[][] activations; // activations[l] = output of layer l-1, (sizes[l], capacity); [0] unused
     private float[] deltaA;        // (max hidden width, capacity)
     private float[] deltaB;        // (max hidden width, capacity)
 
     public Backprop(NetworkSpec spec) {
+        this(spec, Blas.get());
+    }
+
+    /** A kernel on a given BLAS backend (benchmarks compare them; everything else uses {@link Blas#get()}). */
+    public Backprop(NetworkSpec spec, BLAS blas) {
         this.spec = spec;
+        this.blas = blas;
     }
 
     public NetworkSpec spec() {

@@ -23,7 +23,7 @@ import sparkprop.data.Fixtures;
  * model of an undisturbed local[2] run, bit for bit. Needs the packaged jar (mvn verify).
  */
 class ClusterIT {
-    static final Path ROOT = Path.of("").toAbsolutePath();
+    static final Path ROOT = Scripts.ROOT;
     static final Path WORK = ROOT.resolve("target/it");
     static final String PORT = "17077";
     static final String MASTER = "spark://127.0.0.1:" + PORT;
@@ -34,15 +34,15 @@ class ClusterIT {
     static void startCluster() throws Exception {
         deleteTree(WORK);
         data = Fixtures.syntheticMnist(WORK.resolve("data"), 8000, 1000, 28, false, 31);
-        Result started = run(120, "scripts/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "1g", "--port", PORT,
+        Scripts.Result started = run(120, "scripts/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "1g", "--port", PORT,
                 "--dir", WORK.resolve("cluster").toString());
-        assertEquals(0, started.code, started.output);
-        Result status = run(30, "scripts/cluster", "status", "--dir", WORK.resolve("cluster").toString());
-        assertTrue(status.output.contains("worker-2  pid") && status.output.contains("alive"), status.output);
+        assertEquals(0, started.code(), started.output());
+        Scripts.Result status = run(30, "scripts/cluster", "status", "--dir", WORK.resolve("cluster").toString());
+        assertTrue(status.output().contains("worker-2  pid") && status.output().contains("alive"), status.output());
 
         long t = System.nanoTime();
-        Result local = run(300, trainArgs("scripts/train", "--master", "local[2]", "--out", WORK.resolve("local").toString()));
-        assertEquals(0, local.code, local.output);
+        Scripts.Result local = run(300, trainArgs("scripts/train", "--master", "local[2]", "--out", WORK.resolve("local").toString()));
+        assertEquals(0, local.code(), local.output());
         System.out.printf("local[2] reference run: %.1f s%n", (System.nanoTime() - t) / 1e9);
         reference = Files.readAllBytes(WORK.resolve("local/model.bin"));
     }
@@ -65,10 +65,10 @@ class ClusterIT {
     void aModelTrainedOnTheClusterIsBitIdenticalToLocalTwo() throws Exception {
         long t = System.nanoTime();
         Path out = WORK.resolve("cluster-run");
-        Result r = run(300, trainArgs("scripts/submit", "--out", out.toString()));
-        assertEquals(0, r.code, r.output);
+        Scripts.Result r = run(300, trainArgs("scripts/submit", "--out", out.toString()));
+        assertEquals(0, r.code(), r.output());
         System.out.printf("cluster run: %.1f s%n", (System.nanoTime() - t) / 1e9);
-        assertTrue(r.output.contains("master " + MASTER), r.output);
+        assertTrue(r.output().contains("master " + MASTER), r.output());
         assertArrayEquals(reference, Files.readAllBytes(out.resolve("model.bin")));
     }
 
@@ -101,47 +101,22 @@ class ClusterIT {
         System.out.println("killed the driver after " + linesAtKill + " epoch(s)");
         assertTrue(linesAtKill < 4, "the driver was killed before the end");
 
-        Result resumed = run(300, "scripts/submit", "--master", MASTER, "--conf", "spark.executor.memory=1g", "train",
+        Scripts.Result resumed = run(300, "scripts/submit", "--master", MASTER, "--conf", "spark.executor.memory=1g", "train",
                 "--resume", out.toString());
-        assertEquals(0, resumed.code, resumed.output);
-        assertTrue(resumed.output.contains("resuming after epoch"), resumed.output);
+        assertEquals(0, resumed.code(), resumed.output());
+        assertTrue(resumed.output().contains("resuming after epoch"), resumed.output());
         assertArrayEquals(reference, Files.readAllBytes(out.resolve("model.bin")));
         assertEquals(4, Files.readAllLines(out.resolve("metrics.jsonl")).size());
     }
 
     // --- process plumbing -------------------------------------------------------------------
 
-    record Result(int code, String output) {
-    }
-
     static Process start(String... command) throws IOException {
-        List<String> c = new ArrayList<>(List.of("bash"));
-        c.addAll(List.of(command));
-        ProcessBuilder pb = new ProcessBuilder(c).directory(ROOT.toFile()).redirectErrorStream(true);
-        pb.environment().put("SPARKPROP_LOG_DIR", WORK.resolve("logs").toString());
-        return pb.start();
+        return Scripts.start(WORK.resolve("logs"), command);
     }
 
-    static Result run(int seconds, String... command) throws Exception {
-        Process p = start(command);
-        byte[][] out = new byte[1][];
-        Thread reader = new Thread(() -> {
-            try {
-                out[0] = p.getInputStream().readAllBytes();
-            } catch (IOException e) {
-                out[0] = e.toString().getBytes();
-            }
-        });
-        reader.start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " did not finish in " + seconds + " s");
-        }
-        reader.join();
-        String output = new String(out[0]);
-        System.out.println(output);
-        return new Result(p.exitValue(), output);
+    static Scripts.Result run(int seconds, String... command) throws Exception {
+        return Scripts.run(WORK.resolve("logs"), seconds, command);
     }
 
     /** Waits (bounded) until a file exists with at least n lines, failing early if the process died. */

@@ -86,7 +86,7 @@ class TrainCommandTest {
             "--batch-size|2|--batch-size 2: expected at least --shards (4)",
             "--batch-size|5000|--batch-size 5000: larger than the 1200 training examples",
             "--shards|0|--shards 0: expected a whole number from 1 to 2048",
-            "--shards|1500|--shards 1500: more than the 1200 training examples",
+            "--shards|1500|--batch-size 512: expected at least --shards (1500)",
             "--momentum|1.5|--momentum 1.5: expected a number in [0, 1)",
             "--epochs|0|--epochs 0: expected a positive whole number",
             "--data|/no/such/folder|/no/such/folder: no such file or folder",

@@ -141,6 +141,9 @@ class TrainerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Trainer(sc, small, TestConfigs.with("layers", "36,10", "batch-size", "500")));
         assertTrue(e.getMessage().contains("--batch-size 500"), e.getMessage());
+        IllegalArgumentException shards = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(sc, small, TestConfigs.with("layers", "36,10", "shards", "300", "batch-size", "300")));
+        assertTrue(shards.getMessage().contains("--shards 300: more than the 203 training examples"), shards.getMessage());
     }
 
     @Test

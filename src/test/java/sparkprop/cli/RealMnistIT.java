@@ -1,0 +1,99 @@
+package sparkprop.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The accuracy targets, checked by running the real thing on real MNIST (data/mnist, which
+ * .ci/run fetches; skipped where it is absent) with the scripts a user runs.
+ */
+class RealMnistIT {
+    static final Path MNIST = Scripts.ROOT.resolve("data/mnist");
+    static final Path WORK = Scripts.ROOT.resolve("target/it-mnist");
+    static final ObjectMapper JSON = new ObjectMapper();
+    static Path defaultRun;
+
+    @BeforeAll
+    static void trainWithDefaults() throws Exception {
+        assumeTrue(Files.exists(MNIST.resolve("train-images-idx3-ubyte")), "real MNIST is not in data/mnist (scripts/fetch-mnist)");
+        ClusterIT.deleteTree(WORK);
+        defaultRun = WORK.resolve("default");
+        Scripts.Result r = Scripts.run(WORK, 900, "scripts/train", "--out", defaultRun.toString());
+        assertEquals(0, r.code(), r.output());
+    }
+
+    private static JsonNode summary(Path run) throws Exception {
+        return JSON.readTree(run.resolve("summary.json").toFile());
+    }
+
+    @Test
+    void theDefaultsReachNinetyEightPercent() throws Exception {
+        JsonNode s = summary(defaultRun);
+        System.out.printf("defaults: %.2f%% in %.1f s of training%n", 100 * s.get("test_accuracy").asDouble(), s.get("train_seconds").asDouble());
+        assertTrue(s.get("test_accuracy").asDouble() >= 0.98, s.toString());
+    }
+
+    @Test
+    void evaluateAgreesWithTheSummaryAndAddsUp() throws Exception {
+        Path out = WORK.resolve("eval");
+        Scripts.Result r = Scripts.run(WORK, 600, "scripts/evaluate", "--model", defaultRun.resolve("model.bin").toString(),
+                "--data", MNIST.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.output());
+        JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+        assertEquals(summary(defaultRun).get("test_accuracy").asDouble(), m.get("accuracy").asDouble(), 1e-12);
+        long supports = 0, diagonal = 0;
+        for (JsonNode c : m.get("per_class")) supports += c.get("support").asLong();
+        for (int i = 0; i < 10; i++) diagonal += m.get("confusion_matrix").get(i).get(i).asLong();
+        assertEquals(10000, supports);
+        assertEquals(m.get("correct").asLong(), diagonal);
+    }
+
+    @Test
+    void predictReadsRescaledInvertedDigits() throws Exception {
+        Path pictures = WORK.resolve("png64");
+        assertEquals(0, Scripts.run(WORK, 300, "scripts/export-images", "--data", MNIST.toString(), "--out", pictures.toString(),
+                "--limit", "100", "--size", "64", "--invert").code());
+        Files.delete(pictures.resolve("contact-sheet.png"));
+        Scripts.Result r = Scripts.run(WORK, 300, "scripts/predict", "--model", defaultRun.resolve("model.bin").toString(), pictures.toString());
+        assertEquals(0, r.code(), r.output());
+        long correct = r.output().lines().filter(l -> l.matches(".*/\\d{5}_\\d\\.png \\d .*")).filter(l -> {
+            String file = l.substring(l.lastIndexOf('/') + 1);
+            return file.charAt(6) == l.split(" ")[1].charAt(0);
+        }).count();
+        System.out.println("predict on 64x64 inverted MNIST test digits: " + correct + " of 100");
+        assertTrue(correct >= 95, correct + " of 100");
+    }
+
+    @Test
+    void theTutorialsNetworksReachTheirTargetsWithTheOtherDefaults() throws Exception {
+        for (String[] c : new String[][]{{"784,100,10", "relu", "0.975"}, {"784,30,10", "sigmoid", "0.955"}}) {
+            Path out = WORK.resolve("net-" + c[0].replace(',', '-'));
+            Scripts.Result r = Scripts.run(WORK, 900, "scripts/train", "--layers", c[0], "--activation", c[1], "--out", out.toString());
+            assertEquals(0, r.code(), r.output());
+            JsonNode s = summary(out);
+            System.out.printf("%s %s: %.2f%% in %.1f s%n", c[0], c[1], 100 * s.get("test_accuracy").asDouble(), s.get("train_seconds").asDouble());
+            assertTrue(s.get("test_accuracy").asDouble() >= Double.parseDouble(c[2]), c[0] + " " + s.get("test_accuracy"));
+        }
+    }
+
+    @Test
+    void theTextBitmapDigitsReachNinetySevenPercent() throws Exception {
+        Path zip = Scripts.ROOT.resolve("../shared/data/digits-32x32.zip");
+        assumeTrue(Files.exists(zip), "shared/data/digits-32x32.zip is not beside this checkout");
+        Path out = WORK.resolve("digits");
+        Scripts.Result r = Scripts.run(WORK, 900, "scripts/train", "--config", "conf/digits-32x32.properties", "--data", zip.toString(),
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.output());
+        JsonNode s = summary(out);
+        System.out.printf("digits-32x32: %.2f%% in %.1f s%n", 100 * s.get("test_accuracy").asDouble(), s.get("train_seconds").asDouble());
+        assertTrue(s.get("test_accuracy").asDouble() >= 0.97, s.toString());
+    }
+}

@@ -1,0 +1,48 @@
+package sparkprop.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the project's scripts as a user would, in a separate process, for the integration tests. */
+final class Scripts {
+    static final Path ROOT = Path.of("").toAbsolutePath();
+
+    private Scripts() {
+    }
+
+    record Result(int code, String output) {
+    }
+
+    static Process start(Path logDir, String... command) throws IOException {
+        List<String> c = new ArrayList<>(List.of("bash"));
+        c.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(c).directory(ROOT.toFile()).redirectErrorStream(true);
+        pb.environment().put("SPARKPROP_LOG_DIR", logDir.toString());
+        return pb.start();
+    }
+
+    static Result run(Path logDir, int seconds, String... command) throws Exception {
+        Process p = start(logDir, command);
+        byte[][] out = new byte[1][];
+        Thread reader = new Thread(() -> {
+            try {
+                out[0] = p.getInputStream().readAllBytes();
+            } catch (IOException e) {
+                out[0] = e.toString().getBytes();
+            }
+        });
+        reader.start();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not finish in " + seconds + " s");
+        }
+        reader.join();
+        String output = new String(out[0]);
+        System.out.println(output);
+        return new Result(p.exitValue(), output);
+    }
+}
