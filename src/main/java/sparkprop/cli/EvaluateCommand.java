@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,11 +64,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
 
-        SparkConf conf = new SparkConf().setAppName("sparkprop evaluate").setIfMissing("spark.ui.enabled", "false")
-                .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-        if (master != null) conf.setMaster(master); else conf.setIfMissing("spark.master", "local[*]");
-        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            sc.setLogLevel("WARN");
+        try (JavaSparkContext sc = SparkContexts.start("sparkprop evaluate", master, "local[*]")) {
             long start = System.nanoTime();
             Evaluation evaluation = new Evaluation(sc, model, source);
             ConfusionMatrix matrix = evaluation.confusion();

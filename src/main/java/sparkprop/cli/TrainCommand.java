@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -151,12 +150,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int train(TrainConfig cfg, TrainingState resumed, RunFolder run, Dataset dataset) throws Exception {
-        SparkConf sparkConf = new SparkConf().setAppName("sparkprop train")
-                .setIfMissing("spark.ui.enabled", "false")
-                .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-        if (master != null) sparkConf.setMaster(cfg.master()); else sparkConf.setIfMissing("spark.master", cfg.master());
-        try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
-            sc.setLogLevel("WARN");
+        try (JavaSparkContext sc = SparkContexts.start("sparkprop train", master != null ? cfg.master() : null, cfg.master())) {
             long started = System.nanoTime();
             Trainer trainer = new Trainer(sc, dataset, cfg);
             TrainingState state = resumed != null ? resumed : trainer.initialState();
