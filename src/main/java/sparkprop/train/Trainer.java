@@ -18,6 +18,9 @@ import sparkprop.data.Dataset;
  * bits on any number of executors (see {@link GradientSum}).
  */
 public final class Trainer {
+    /** Above this many partitions the step's sums are tree-reduced so the driver does not receive them all. */
+    static final int TREE_THRESHOLD = 8;
+
     private final JavaSparkContext sc;
     private final TrainConfig config;
     private final NetworkSpec spec;
@@ -177,8 +180,12 @@ public final class Trainer {
         Broadcast<float[]> shared = sc.broadcast(params);
         NetworkSpec network = spec;
         try {
-            return train.mapPartitions(blocks -> List.of(ShardWork.stepGradient(network, shared.value(), blocks, plan)).iterator())
-                    .treeReduce(GradientSum::merge);
+            JavaRDD<byte[]> sums = train.mapPartitions(blocks -> List.of(ShardWork.stepGradient(network, shared.value(), blocks, plan).encode()).iterator());
+            if (layout.partitions() > TREE_THRESHOLD) return GradientSum.decode(sums.treeReduce(GradientSum::merge));
+            // With few partitions the tree has no intermediate level: add each result once on the driver.
+            GradientSum total = new GradientSum(network.parameterCount());
+            for (byte[] sum : sums.collect()) total.addEncoded(sum);
+            return total;
         } finally {
             shared.destroy();
         }

@@ -52,6 +52,27 @@ class GradientSumTest {
     }
 
     @Test
+    void theWireFormIsExact() {
+        float[][] g = shards(3, 1000, 3);
+        g[0][5] = 0f;
+        g[1][7] = -1e6f;
+        g[2][9] = 1e-12f;
+        GradientSum a = new GradientSum(1000), b = new GradientSum(1000);
+        a.addShard(g[0], -3.25, 10);
+        a.addShard(g[1], 7.5, 11);
+        b.addShard(g[2], 1e4, 12);
+        GradientSum direct = new GradientSum(1000).merge(a).merge(b);
+        GradientSum wire = GradientSum.decode(GradientSum.merge(a.encode(), b.encode()));
+        assertArrayEquals(mean(direct, 33), mean(wire, 33));
+        assertEquals(direct.lossSum(), wire.lossSum());
+        assertEquals(33, wire.examples());
+        assertTrue(a.encode().length < 8 * 1000, "smaller than raw longs: " + a.encode().length);
+        GradientSum nan = new GradientSum(1000);
+        nan.addShard(new float[1000], Double.NaN, 1);
+        assertTrue(GradientSum.decode(nan.encode()).diverged());
+    }
+
+    @Test
     void nanAndHugeValuesMarkDivergenceInsteadOfWrapping() {
         GradientSum sum = new GradientSum(2);
         sum.addShard(new float[]{1f, 2f}, 1, 1);
