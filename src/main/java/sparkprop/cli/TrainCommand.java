@@ -142,7 +142,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean createdHere = resume == null;
         try {
             return train(cfg, resumed, run, dataset);
-        } catch (RuntimeException | Error e) {
+        } catch (Exception | Error e) { // Spark task failures arrive as a checked SparkException
             // A run that fails before its first checkpoint leaves nothing worth keeping.
             if (createdHere) run.deleteIfNoCheckpoint();
             throw e;

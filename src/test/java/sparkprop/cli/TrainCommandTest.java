@@ -136,6 +136,50 @@ class TrainCommandTest {
     }
 
     @Test
+    void aLabelOutOfRangeFoundByAnExecutorIsOneLineAndExitCode2() throws Exception {
+        Path bad = dir.resolve("bad-labels");
+        Fixtures.syntheticMnist(bad, 100, 20, 8, false, 4);
+        byte[] labels = Files.readAllBytes(bad.resolve("train-labels-idx1-ubyte"));
+        labels[8 + 57] = 12; // example 57 says it is a "12"
+        Files.write(bad.resolve("train-labels-idx1-ubyte"), labels);
+        Path out = dir.resolve("bad-labels-run");
+        CliRun run = CliRun.of("train", "--data", bad.toString(), "--layers", "64,10", "--batch-size", "20", "--master", "local[2]",
+                "--out", out.toString());
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals(1, run.errorLines().lines().count(), run.err());
+        assertTrue(run.errorLines().contains("train-images-idx3-ubyte: label 12 of example 57 is out of range 0..9"), run.err());
+        assertTrue(!run.err().contains("\tat "), "no stack trace: " + run.err());
+        assertTrue(!Files.exists(out), "nothing left behind");
+    }
+
+    @Test
+    void patienceStopsEarlyAndKeepsTheBestEpochByValidationLoss() throws Exception {
+        Path out = dir.resolve("patience");
+        CliRun run = CliRun.of("train", "--data", data, "--layers", "64,24,10", "--epochs", "30", "--batch-size", "40",
+                "--validation", "200", "--patience", "2", "--schedule", "constant", "--learning-rate", "0.3", "--master", "local[2]",
+                "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertTrue(summary.get("stopped_early").asBoolean(), summary.toString());
+        assertTrue(lines.size() < 30, lines.size() + " epochs");
+        int best = summary.get("best_epoch").asInt();
+        assertEquals(lines.size() - 2, best, "stopped two epochs after the best");
+        double bestLoss = Double.MAX_VALUE;
+        int argmin = 0;
+        for (String l : lines) {
+            JsonNode m = new ObjectMapper().readTree(l);
+            if (m.get("val_loss").asDouble() < bestLoss) {
+                bestLoss = m.get("val_loss").asDouble();
+                argmin = m.get("epoch").asInt();
+            }
+        }
+        assertEquals(argmin, best, "the kept epoch has the lowest validation loss");
+        assertEquals(new ObjectMapper().readTree(lines.get(best - 1)).get("test_accuracy").asDouble(),
+                summary.get("test_accuracy").asDouble(), 1e-12);
+    }
+
+    @Test
     void unknownOptionIsExitCode2() {
         CliRun run = CliRun.of("train", "--learning-rat", "0.1");
         assertEquals(2, run.exitCode());
