@@ -184,7 +184,6 @@ final class TrainCommand implements Callable<Integer> {
             summary.put("blas", Blas.backend());
             summary.put("config", cfg.toMap());
             run.writeSummary(summary);
-            writeReport(sc, run, dataset, result, summary);
             System.out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
                     result.bestEpoch(), result.history().size(), result.stoppedEarly() ? ", stopped early" : "",
                     summary.get("train_seconds"));
@@ -192,6 +191,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("model:   " + run.model());
             System.out.println("metrics: " + run.dir.resolve(RunFolder.METRICS));
             System.out.println("summary: " + run.dir.resolve(RunFolder.SUMMARY));
+            writeReport(sc, run, dataset, result, summary);
         }
         return 0;
     }
