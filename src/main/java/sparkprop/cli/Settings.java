@@ -38,10 +38,10 @@ final class Settings {
         }
     }
 
-    /** Defaults, then the file if any, then the given overrides. */
-    static Map<String, String> merge(String configFile, Map<String, String> overrides) {
+    /** Defaults, then a --config file's settings, then the command line's. */
+    static Map<String, String> merge(Map<String, String> fromFile, Map<String, String> overrides) {
         Map<String, String> merged = new LinkedHashMap<>(defaults());
-        if (configFile != null) merged.putAll(file(configFile));
+        merged.putAll(fromFile);
         merged.putAll(overrides);
         return merged;
     }

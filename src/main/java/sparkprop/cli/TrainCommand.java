@@ -125,8 +125,9 @@ final class TrainCommand implements Callable<Integer> {
             Trainer.check(dataset, cfg);
             MasterCheck.reachable(effectiveMaster(cfg));
         } else {
-            Map<String, String> settings = Settings.merge(config, given);
-            boolean layersGiven = given.containsKey("layers") || (config != null && Settings.file(config).containsKey("layers"));
+            Map<String, String> fromFile = config == null ? Map.of() : Settings.file(config);
+            Map<String, String> settings = Settings.merge(fromFile, given);
+            boolean layersGiven = given.containsKey("layers") || fromFile.containsKey("layers");
             if (settings.getOrDefault("out", "").isBlank()) {
                 settings.put("out", "runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             }

@@ -5,14 +5,12 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import sparkprop.core.Backprop;
 import sparkprop.core.Model;
-import sparkprop.core.NetworkSpec;
 import sparkprop.data.ExampleSource;
-import sparkprop.data.Examples;
 import sparkprop.train.HadoopConf;
 import sparkprop.train.ShardBlock;
 import sparkprop.train.ShardLayout;
+import sparkprop.train.ShardWork;
 import sparkprop.train.ShardedData;
 
 /**
@@ -21,8 +19,6 @@ import sparkprop.train.ShardedData;
  * confusion matrix and loss, which add up on the driver.
  */
 public final class Evaluation {
-    private static final int CHUNK = 500;
-
     private final JavaSparkContext sc;
     private final Model model;
     private final JavaRDD<ShardBlock> blocks;
@@ -50,7 +46,7 @@ public final class Evaluation {
             return blocks.map(block -> {
                 Model m = shared.value();
                 ConfusionMatrix matrix = new ConfusionMatrix(m.spec().outputSize());
-                forEachChunk(m, block.examples(), (first, n, output, labels, predicted) -> {
+                ShardWork.forward(m.spec(), m.params(), block.examples(), ShardWork.all(block.examples().count()), (first, n, output, labels, predicted) -> {
                     for (int j = 0; j < n; j++) matrix.add(labels[j], predicted[j]);
                     matrix.addLoss(m.spec().loss().lossAndDelta(m.spec().output(), output, labels, m.spec().outputSize(), n));
                 });
@@ -68,7 +64,7 @@ public final class Evaluation {
             Model m = shared.value();
             int k = m.spec().outputSize();
             List<String> lines = new ArrayList<>(block.examples().count());
-            forEachChunk(m, block.examples(), (first, n, output, labels, predicted) -> {
+            ShardWork.forward(m.spec(), m.params(), block.examples(), ShardWork.all(block.examples().count()), (first, n, output, labels, predicted) -> {
                 for (int j = 0; j < n; j++) {
                     StringBuilder line = new StringBuilder();
                     line.append(block.firstExample() + first + j).append(',').append(labels[j]).append(',').append(predicted[j]);
@@ -93,7 +89,7 @@ public final class Evaluation {
                 Model m = shared.value();
                 int classes = m.spec().outputSize(), width = block.examples().width();
                 List<Misclassified> wrong = new ArrayList<>();
-                forEachChunk(m, block.examples(), (first, n, output, labels, predicted) -> {
+                ShardWork.forward(m.spec(), m.params(), block.examples(), ShardWork.all(block.examples().count()), (first, n, output, labels, predicted) -> {
                     for (int j = 0; j < n; j++) {
                         if (predicted[j] == labels[j]) continue;
                         int e = first + j;
@@ -115,23 +111,4 @@ public final class Evaluation {
 
     private static final java.util.Comparator<Misclassified> WORST_FIRST = java.util.Comparator
             .comparingDouble((Misclassified m) -> m.trueProbability()).thenComparingLong(Misclassified::index);
-
-    private interface ChunkConsumer {
-        void accept(int first, int n, float[] output, int[] labels, int[] predicted);
-    }
-
-    /** Runs the model over the examples in chunks; {@code output} is (k, n) and valid during the call. */
-    private static void forEachChunk(Model model, Examples examples, ChunkConsumer consumer) {
-        NetworkSpec spec = model.spec();
-        Backprop backprop = new Backprop(spec);
-        float[] x = new float[spec.inputSize() * CHUNK];
-        int[] labels = new int[CHUNK], predicted = new int[CHUNK];
-        for (int first = 0; first < examples.count(); first += CHUNK) {
-            int n = Math.min(CHUNK, examples.count() - first);
-            examples.toInputs(first, n, x, labels);
-            float[] output = backprop.forward(model.params(), x, n);
-            Backprop.argmax(output, spec.outputSize(), n, predicted);
-            consumer.accept(first, n, output, labels, predicted);
-        }
-    }
 }

@@ -68,23 +68,46 @@ public final class ShardWork {
         return sum;
     }
 
-    /** Loss and correct predictions over the given examples, in chunks. */
-    public static Score score(NetworkSpec spec, float[] params, Examples examples, int[] indices) {
+    /** What a chunked forward pass hands over: a chunk's outputs, labels and predicted classes. */
+    public interface ChunkConsumer {
+        /**
+         * @param from   position of the chunk's first example in the {@code indices} given
+         * @param output (k, n) outputs, valid only during the call (it is the work buffer)
+         */
+        void accept(int from, int n, float[] output, int[] labels, int[] predicted);
+    }
+
+    /** Runs the network over {@code examples[indices]} in chunks, reusing this thread's buffers. */
+    public static void forward(NetworkSpec spec, float[] params, Examples examples, int[] indices, ChunkConsumer consumer) {
         Workspace w = workspace(spec);
         final int chunk = 500;
         w.ensure(chunk);
         int[] predicted = new int[chunk];
-        long correct = 0;
-        double loss = 0;
         for (int from = 0; from < indices.length; from += chunk) {
             int n = Math.min(chunk, indices.length - from);
             examples.toInputs(indices, from, n, w.x, w.y);
             float[] output = w.backprop.forward(params, w.x, n);
             Backprop.argmax(output, spec.outputSize(), n, predicted);
-            for (int j = 0; j < n; j++) if (predicted[j] == w.y[j]) correct++;
-            loss += spec.loss().lossAndDelta(spec.output(), output, w.y, spec.outputSize(), n);
+            consumer.accept(from, n, output, w.y, predicted);
         }
-        return new Score(correct, loss, indices.length);
+    }
+
+    /** Loss and correct predictions over the given examples. */
+    public static Score score(NetworkSpec spec, float[] params, Examples examples, int[] indices) {
+        long[] correct = {0};
+        double[] loss = {0};
+        forward(spec, params, examples, indices, (from, n, output, labels, predicted) -> {
+            for (int j = 0; j < n; j++) if (predicted[j] == labels[j]) correct[0]++;
+            loss[0] += spec.loss().lossAndDelta(spec.output(), output, labels, spec.outputSize(), n);
+        });
+        return new Score(correct[0], loss[0], indices.length);
+    }
+
+    /** 0, 1, ..., n-1: every example of a block, in order. */
+    public static int[] all(int n) {
+        int[] indices = new int[n];
+        for (int i = 0; i < n; i++) indices[i] = i;
+        return indices;
     }
 
     /** Correct predictions and summed loss over some examples; adds up across partitions. */

@@ -205,8 +205,7 @@ public final class Trainer {
                 if (heldOutOnly) {
                     indices = ShardSampler.validation(seed, block.shard(), n, trainLayout.share(holdout, block.shard()));
                 } else {
-                    indices = new int[n];
-                    for (int i = 0; i < n; i++) indices[i] = i;
+                    indices = ShardWork.all(n);
                 }
                 return ShardWork.score(network, shared.value(), block.examples(), indices);
             }).collect();
