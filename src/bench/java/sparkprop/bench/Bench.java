@@ -280,9 +280,10 @@ public final class Bench {
                 long start = System.nanoTime();
                 for (int step = 0; step < steps; step++) {
                     GradientSum sum = ShardWork.stepGradient(spec, params, blocks.iterator(),
-                            new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout));
+                            new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout), config.dropoutRates());
                     sum.meanGradient(grad, config.batchSize());
                     optimizer.update(params, grad, schedule.rate((long) epoch * steps + step));
+                    if (config.maxNorm() > 0) sparkprop.core.MaxNorm.apply(spec, params, (float) config.maxNorm());
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 ShardWork.Score score = ShardWork.score(spec, params, test, everyTest);

@@ -63,6 +63,12 @@ final class TrainCommand implements Callable<Integer> {
     String momentum;
     @Option(names = "--weight-decay", paramLabel = "L2", description = "L2 weight decay.")
     String weightDecay;
+    @Option(names = "--input-dropout", paramLabel = "RATE", description = "Fraction of input pixels dropped at each training step (inverted dropout; 0: off).")
+    String inputDropout;
+    @Option(names = "--dropout", paramLabel = "RATE", description = "Fraction of hidden units dropped at each training step (inverted dropout; 0: off).")
+    String dropout;
+    @Option(names = "--max-norm", paramLabel = "C", description = "Limit on the L2 norm of each unit's incoming weights, applied after every update (0: off).")
+    String maxNorm;
     @Option(names = "--schedule", description = "Learning-rate schedule: constant, step or cosine.")
     String schedule;
     @Option(names = "--warmup", paramLabel = "EPOCHS", description = "Linear learning-rate warm-up, in epochs (may be fractional).")

@@ -13,6 +13,10 @@ import dev.ludovic.netlib.blas.BLAS;
  * All matrices are column-major with one column per example, so a row-major batch of examples
  * is already the (in, B) input. Gradients are sums over the batch, not means.
  *
+ * <p>With {@link Dropout} the input of layer l becomes a ⊙ m (m holds 0 or 1/(1 - rate)); that
+ * product is what the layer multiplies and what dW uses, and going back, da is masked by the same m
+ * before f'(a) of the undropped activation.
+ *
  * <p>An instance owns reusable work buffers and is not thread-safe; keep one per thread.
  */
 public final class Backprop {
@@ -22,6 +26,8 @@ public final class Backprop {
     private float[][] activations; // activations[l] = output of layer l-1, (sizes[l], capacity); [0] unused
     private float[] deltaA;        // (max hidden width, capacity)
     private float[] deltaB;        // (max hidden width, capacity)
+    private float[][] masks;       // masks[l]: dropout mask of layer l's input, (in(l), capacity), when used
+    private float[][] dropped;     // dropped[l]: layer l's input times its mask
 
     public Backprop(NetworkSpec spec) {
         this(spec, Blas.get());
@@ -49,6 +55,8 @@ public final class Backprop {
         }
         deltaA = new float[widest * batch];
         deltaB = new float[widest * batch];
+        masks = new float[sizes.length][];
+        dropped = new float[sizes.length][];
     }
 
     /**
@@ -59,10 +67,15 @@ public final class Backprop {
      * @return (out, batch) outputs; a view into this instance's buffer, valid until the next call
      */
     public float[] forward(float[] params, float[] x, int batch) {
+        return forward(params, x, batch, Dropout.NONE, 0);
+    }
+
+    private float[] forward(float[] params, float[] x, int batch, Dropout dropout, long maskSeed) {
         ensureCapacity(batch);
         float[] input = x;
         for (int l = 0; l < spec.layerCount(); l++) {
             int in = spec.in(l), out = spec.out(l);
+            if (dropout.rateBefore(l) > 0) input = drop(l, input, in * batch, dropout, maskSeed);
             float[] z = activations[l + 1]; // (out, batch)
             int bias = spec.biasOffset(l);
             for (int j = 0; j < batch; j++) System.arraycopy(params, bias, z, j * out, out);
@@ -77,6 +90,18 @@ public final class Backprop {
         return activations[spec.layerCount()];
     }
 
+    /** Draws layer l's input mask and returns the masked input (in this instance's buffer). */
+    private float[] drop(int l, float[] input, int n, Dropout dropout, long maskSeed) {
+        if (masks[l] == null) {
+            masks[l] = new float[spec.in(l) * capacity];
+            dropped[l] = new float[spec.in(l) * capacity];
+        }
+        float[] mask = masks[l], out = dropped[l];
+        dropout.fill(mask, n, l, maskSeed);
+        for (int i = 0; i < n; i++) out[i] = input[i] * mask[i];
+        return out;
+    }
+
     /**
      * Computes the summed loss of a batch and writes its summed gradient into {@code grad}.
      *
@@ -86,14 +111,23 @@ public final class Backprop {
      * @return the loss summed over the batch
      */
     public double lossAndGradient(float[] params, float[] x, int[] labels, int batch, float[] grad) {
-        float[] output = forward(params, x, batch);
+        return lossAndGradient(params, x, labels, batch, grad, Dropout.NONE, 0);
+    }
+
+    /**
+     * The same with dropout: the masks are drawn from {@code maskSeed} (see {@link Dropout#fill}),
+     * so the loss is a deterministic function of the parameters for a given seed.
+     */
+    public double lossAndGradient(float[] params, float[] x, int[] labels, int batch, float[] grad, Dropout dropout, long maskSeed) {
+        float[] output = forward(params, x, batch, dropout, maskSeed);
         int layers = spec.layerCount();
         double loss = spec.loss().lossAndDelta(spec.output(), output, labels, spec.outputSize(), batch);
         float[] dz = output;           // (out, batch), the output layer's delta
         float[] spare = deltaA;
         for (int l = layers - 1; l >= 0; l--) {
             int in = spec.in(l), out = spec.out(l);
-            float[] input = l == 0 ? x : activations[l]; // (in, batch)
+            boolean masked = dropout.rateBefore(l) > 0;
+            float[] input = masked ? dropped[l] : l == 0 ? x : activations[l]; // (in, batch), as the forward pass used it
             // dW = dz aᵀ
             blas.sgemm("N", "T", out, in, batch, 1f, dz, 0, out, input, 0, in, 0f, grad, spec.weightOffset(l), out);
             // db = dz·1
@@ -106,6 +140,10 @@ public final class Backprop {
             if (l == 0) break;
             // da = Wᵀ dz, then dz_prev = da ⊙ f'(a)
             blas.sgemm("T", "N", in, batch, out, 1f, params, spec.weightOffset(l), out, dz, 0, out, 0f, spare, 0, in);
+            if (masked) {
+                float[] mask = masks[l];
+                for (int i = 0, n = in * batch; i < n; i++) spare[i] *= mask[i];
+            }
             spec.hidden().backward(activations[l], spare, spare, in * batch);
             float[] used = dz == output ? deltaB : dz;
             dz = spare;

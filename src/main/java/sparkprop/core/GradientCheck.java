@@ -22,6 +22,14 @@ public final class GradientCheck {
 
     /** Checks {@code spec} on a random batch with random parameters drawn from {@code seed}. */
     public static Result run(NetworkSpec spec, int batch, long seed) {
+        return run(spec, batch, seed, Dropout.NONE);
+    }
+
+    /**
+     * The same with dropout: both sides use the masks drawn from one seed, which makes the loss a
+     * deterministic function of the parameters that finite differences can check.
+     */
+    public static Result run(NetworkSpec spec, int batch, long seed, Dropout dropout) {
         SplittableRandom random = new SplittableRandom(seed);
         float[] params = new float[spec.parameterCount()];
         for (int i = 0; i < params.length; i++) params[i] = (float) (random.nextDouble() - 0.5);
@@ -31,7 +39,14 @@ public final class GradientCheck {
         for (int j = 0; j < batch; j++) labels[j] = random.nextInt(spec.outputSize());
 
         float[] grad = new float[params.length];
-        double kernelLoss = new Backprop(spec).lossAndGradient(params, x, labels, batch, grad);
+        long maskSeed = random.nextLong();
+        double kernelLoss = new Backprop(spec).lossAndGradient(params, x, labels, batch, grad, dropout, maskSeed);
+        float[][] masks = new float[spec.layerCount()][];
+        for (int l = 0; l < masks.length; l++) {
+            masks[l] = new float[spec.in(l) * batch];
+            if (dropout.rateBefore(l) > 0) dropout.fill(masks[l], masks[l].length, l, maskSeed);
+            else java.util.Arrays.fill(masks[l], 1f);
+        }
 
         double[] theta = new double[params.length];
         for (int i = 0; i < params.length; i++) theta[i] = params[i];
@@ -40,9 +55,9 @@ public final class GradientCheck {
         for (int i = 0; i < theta.length; i++) {
             double saved = theta[i];
             theta[i] = saved + h;
-            double plus = referenceLoss(spec, theta, x, labels, batch);
+            double plus = referenceLoss(spec, theta, x, labels, batch, masks);
             theta[i] = saved - h;
-            double minus = referenceLoss(spec, theta, x, labels, batch);
+            double minus = referenceLoss(spec, theta, x, labels, batch, masks);
             theta[i] = saved;
             double numeric = (plus - minus) / (2 * h);
             // The analytic side is float32: errors below ~1e-4 of the scale are rounding, not bugs.
@@ -54,17 +69,18 @@ public final class GradientCheck {
                 worstN = numeric;
             }
         }
-        return new Result(spec, worst, worstIndex, worstA, worstN, kernelLoss, referenceLoss(spec, theta, x, labels, batch));
+        return new Result(spec, worst, worstIndex, worstA, worstN, kernelLoss, referenceLoss(spec, theta, x, labels, batch, masks));
     }
 
-    /** Summed loss of the batch in double precision, example by example, neuron by neuron. */
-    static double referenceLoss(NetworkSpec spec, double[] theta, float[] x, int[] labels, int batch) {
+    /** Summed loss of the batch in double precision, example by example, neuron by neuron; masks[l] scales layer l's input. */
+    static double referenceLoss(NetworkSpec spec, double[] theta, float[] x, int[] labels, int batch, float[][] masks) {
         double total = 0;
         for (int j = 0; j < batch; j++) {
             double[] a = new double[spec.inputSize()];
             for (int i = 0; i < a.length; i++) a[i] = x[j * a.length + i];
             for (int l = 0; l < spec.layerCount(); l++) {
                 int in = spec.in(l), out = spec.out(l), w = spec.weightOffset(l), b = spec.biasOffset(l);
+                for (int i = 0; i < in; i++) a[i] *= masks[l][j * in + i];
                 double[] z = new double[out];
                 for (int o = 0; o < out; o++) {
                     double s = theta[b + o];

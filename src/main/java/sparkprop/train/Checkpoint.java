@@ -97,7 +97,10 @@ public final class Checkpoint {
         }
         @SuppressWarnings("unchecked")
         Map<String, String> configMap = (Map<String, String>) header.get("config");
-        TrainConfig config = TrainConfig.fromMap(configMap);
+        // Checkpoints written before dropout and max-norm existed trained without them.
+        Map<String, String> settings = new java.util.LinkedHashMap<>(Map.of("input-dropout", "0", "dropout", "0", "max-norm", "0"));
+        settings.putAll(configMap);
+        TrainConfig config = TrainConfig.fromMap(settings);
         TrainingState state = new TrainingState(arrays.get(0), arrays.subList(2, arrays.size()));
         state.bestParams = arrays.get(1);
         state.epochsDone = (int) number(header.get("epochs_done"));

@@ -2,7 +2,9 @@ package sparkprop.train;
 
 import java.util.Iterator;
 import sparkprop.core.Backprop;
+import sparkprop.core.Dropout;
 import sparkprop.core.NetworkSpec;
+import sparkprop.core.Seeds;
 import sparkprop.data.Examples;
 
 /**
@@ -12,6 +14,7 @@ import sparkprop.data.Examples;
  */
 public final class ShardWork {
     private static final ThreadLocal<Workspace> WORKSPACE = new ThreadLocal<>();
+    private static final long DROPOUT = 0xD809;
 
     private ShardWork() {
     }
@@ -49,10 +52,14 @@ public final class ShardWork {
 
     /**
      * Sums the gradients of every shard in {@code blocks} for one step. Each shard's gradient is
-     * computed on its own examples alone and added exactly, so grouping shards differently gives
-     * the same bits.
+     * computed on its own examples alone, with dropout masks drawn from (seed, epoch, step, shard),
+     * and added exactly, so grouping shards differently gives the same bits.
      */
     public static GradientSum stepGradient(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan) {
+        return stepGradient(spec, params, blocks, plan, Dropout.NONE);
+    }
+
+    public static GradientSum stepGradient(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout) {
         Workspace w = workspace(spec);
         GradientSum sum = new GradientSum(spec.parameterCount());
         while (blocks.hasNext()) {
@@ -62,7 +69,8 @@ public final class ShardWork {
                     plan.epoch(), plan.step(), n);
             w.ensure(n);
             block.examples().toInputs(indices, 0, n, w.x, w.y);
-            double loss = w.backprop.lossAndGradient(params, w.x, w.y, n, w.gradient);
+            long maskSeed = Seeds.derive(plan.seed(), DROPOUT, plan.epoch(), plan.step(), block.shard());
+            double loss = w.backprop.lossAndGradient(params, w.x, w.y, n, w.gradient, dropout, maskSeed);
             sum.addShard(w.gradient, loss, n);
         }
         return sum;

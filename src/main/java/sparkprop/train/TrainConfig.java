@@ -30,6 +30,9 @@ public record TrainConfig(
         double learningRate,
         double momentum,
         double weightDecay,
+        double inputDropout,
+        double dropout,
+        double maxNorm,
         LearningRateSchedule.Kind schedule,
         double warmupEpochs,
         double decayEpochs,
@@ -55,6 +58,9 @@ public record TrainConfig(
         if (!(learningRate > 0) || !Double.isFinite(learningRate)) throw bad("learning-rate", learningRate, "a positive number");
         if (!(momentum >= 0 && momentum < 1)) throw bad("momentum", momentum, "a number in [0, 1)");
         if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) throw bad("weight-decay", weightDecay, "a number >= 0");
+        if (!(inputDropout >= 0 && inputDropout < 1)) throw bad("input-dropout", inputDropout, "a rate in [0, 1)");
+        if (!(dropout >= 0 && dropout < 1)) throw bad("dropout", dropout, "a rate in [0, 1)");
+        if (!(maxNorm >= 0) || !Double.isFinite(maxNorm)) throw bad("max-norm", maxNorm, "a number >= 0 (0 turns it off)");
         if (!(warmupEpochs >= 0) || !Double.isFinite(warmupEpochs)) throw bad("warmup", warmupEpochs, "a number of epochs >= 0");
         if (!(decayEpochs > 0) || !Double.isFinite(decayEpochs)) throw bad("decay-epochs", decayEpochs, "a positive number of epochs");
         if (!(decayFactor > 0 && decayFactor <= 1)) throw bad("decay-factor", decayFactor, "a number in (0, 1]");
@@ -80,15 +86,16 @@ public record TrainConfig(
     public TrainConfig withInputWidth(int width) {
         int[] l = layers.clone();
         l[0] = width;
-        return new TrainConfig(data, l, activation, loss, output, init, initStd, optimizer, learningRate, momentum, weightDecay,
-                schedule, warmupEpochs, decayEpochs, decayFactor, batchSize, epochs, seed, shards, partitions, validation, patience,
-                master, out);
+        return with("layers", join(l));
     }
 
     public TrainConfig withOut(String newOut) {
-        return new TrainConfig(data, layers, activation, loss, output, init, initStd, optimizer, learningRate, momentum, weightDecay,
-                schedule, warmupEpochs, decayEpochs, decayFactor, batchSize, epochs, seed, shards, partitions, validation, patience,
-                master, newOut);
+        return with("out", newOut);
+    }
+
+    /** The dropout applied while training (prediction never drops). */
+    public sparkprop.core.Dropout dropoutRates() {
+        return new sparkprop.core.Dropout((float) inputDropout, (float) dropout);
     }
 
     public LearningRateSchedule learningRateSchedule(int stepsPerEpoch) {
@@ -154,6 +161,9 @@ public record TrainConfig(
                 parse("learning-rate", v, Double::parseDouble),
                 parse("momentum", v, Double::parseDouble),
                 parse("weight-decay", v, Double::parseDouble),
+                parse("input-dropout", v, Double::parseDouble),
+                parse("dropout", v, Double::parseDouble),
+                parse("max-norm", v, Double::parseDouble),
                 parse("schedule", v, LearningRateSchedule.Kind::parse),
                 parse("warmup", v, Double::parseDouble),
                 parse("decay-epochs", v, Double::parseDouble),
@@ -183,6 +193,9 @@ public record TrainConfig(
         m.put("learning-rate", Double.toString(learningRate));
         m.put("momentum", Double.toString(momentum));
         m.put("weight-decay", Double.toString(weightDecay));
+        m.put("input-dropout", Double.toString(inputDropout));
+        m.put("dropout", Double.toString(dropout));
+        m.put("max-norm", Double.toString(maxNorm));
         m.put("schedule", schedule.id());
         m.put("warmup", Double.toString(warmupEpochs));
         m.put("decay-epochs", Double.toString(decayEpochs));
@@ -200,7 +213,7 @@ public record TrainConfig(
     }
 
     public static final java.util.List<String> KEYS = java.util.List.of("data", "layers", "activation", "loss", "output", "init",
-            "init-std", "optimizer", "learning-rate", "momentum", "weight-decay", "schedule", "warmup", "decay-epochs",
+            "init-std", "optimizer", "learning-rate", "momentum", "weight-decay", "input-dropout", "dropout", "max-norm", "schedule", "warmup", "decay-epochs",
             "decay-factor", "batch-size", "epochs", "seed", "shards", "partitions", "validation", "patience", "master", "out");
 
     private interface Parser<T> {

@@ -108,6 +108,29 @@ class TrainerTest {
     }
 
     @Test
+    void dropoutIsReproducibleWhateverThePartitioningAndMaxNormHolds() {
+        String[] base = {"layers", "36,16,10", "shards", "6", "batch-size", "24", "epochs", "2", "seed", "9", "learning-rate", "2"};
+        String[] regularised = concat(concat(concat(base, "input-dropout", "0.2"), "dropout", "0.5"), "max-norm", "0.8");
+        float[] one = train(small, concat(regularised, "partitions", "1"));
+        float[] three = train(small, concat(regularised, "partitions", "3"));
+        assertArrayEquals(one, three);
+        float[] plain = train(small, concat(base, "partitions", "3"));
+        float[] dropoutOnly = train(small, concat(concat(base, "dropout", "0.5"), "partitions", "3"));
+        assertFalse(java.util.Arrays.equals(plain, dropoutOnly), "dropout changes training");
+        assertFalse(java.util.Arrays.equals(dropoutOnly, one), "input dropout and max-norm change it again");
+        NetworkSpec spec = TestConfigs.with(base).network(36);
+        double largestPlain = 0, largest = 0;
+        for (int l = 0; l < spec.layerCount(); l++) {
+            for (int o = 0; o < spec.out(l); o++) {
+                largestPlain = Math.max(largestPlain, sparkprop.core.MaxNormTest.norm(spec, plain, l, o));
+                largest = Math.max(largest, sparkprop.core.MaxNormTest.norm(spec, one, l, o));
+            }
+        }
+        assertTrue(largestPlain > 0.8, "without the limit some unit grows past it: " + largestPlain);
+        assertTrue(largest <= 0.8 + 1e-5, "with --max-norm 0.8 no unit is longer: " + largest);
+    }
+
+    @Test
     void gzippedDataIsSpreadAndGivesTheSameModelAsRaw() {
         String[] settings = {"layers", "100,10", "shards", "4", "batch-size", "64", "epochs", "1", "partitions", "2"};
         assertArrayEquals(train(learnable, settings), train(learnableGz, settings));
