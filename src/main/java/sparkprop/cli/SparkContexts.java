@@ -2,6 +2,7 @@ package sparkprop.cli;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import sparkprop.train.Trainer;
 
 /** How the commands start Spark: quiet, no web UI unless asked for, one BLAS thread per executor task. */
 final class SparkContexts {
@@ -17,6 +18,7 @@ final class SparkContexts {
                 .setIfMissing("spark.ui.enabled", "false")
                 // Two task slots each running a multi-threaded OpenBLAS oversubscribe the cores (PERF-NOTES).
                 .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
+        Trainer.tune(conf);
         if (explicitMaster != null) conf.setMaster(explicitMaster); else conf.setIfMissing("spark.master", fallbackMaster);
         JavaSparkContext sc = new JavaSparkContext(conf);
         sc.setLogLevel("WARN");

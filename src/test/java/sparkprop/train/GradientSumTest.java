@@ -84,4 +84,36 @@ class GradientSumTest {
         huge.addShard(new float[]{3e9f, 0f}, 1, 1);
         assertTrue(sum.merge(huge).diverged());
     }
+
+    /** Every width from 0 to 64 bits, full and short last blocks, extreme values: decode(encode(x)) is x. */
+    @Test
+    void theWireFormRoundTripsAnyValues() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int n : new int[]{0, 1, 63, 64, 65, 127, 128, 1000, 4099}) {
+            long[] values = new long[n];
+            for (int i = 0; i < n; i++) {
+                int block = i / 64;
+                int width = block % 66; // blocks of each width, and some all-zero ones
+                long v = width >= 64 ? r.nextLong() : r.nextLong() >> (64 - Math.max(width, 1));
+                values[i] = width == 0 ? 0 : (i % 17 == 0 ? Long.MIN_VALUE >> (64 - Math.min(64, width)) : v);
+            }
+            if (n > 3) {
+                values[n - 1] = Long.MAX_VALUE;
+                values[n - 2] = Long.MIN_VALUE;
+            }
+            byte[] wire = GradientSum.ofRaw(values).encode();
+            assertArrayEquals(values, GradientSum.decode(wire).raw(), "n = " + n);
+            long[] doubled = GradientSum.decode(wire).addEncoded(wire).raw();
+            for (int i = 0; i < n; i++) assertEquals(values[i] * 2, doubled[i], "n = " + n + ", value " + i);
+        }
+    }
+
+    @Test
+    void smallValuesTakeFewBytes() {
+        long[] values = new long[64 * 100];
+        for (int i = 0; i < values.length; i++) values[i] = (i % 7) - 3; // zigzag: at most 3 bits
+        int bytes = GradientSum.ofRaw(values).encode().length;
+        assertTrue(bytes <= 17 + 100 * (1 + 8 * 3), "3-bit values in " + bytes + " bytes");
+        assertEquals(17 + 100, GradientSum.ofRaw(new long[64 * 100]).encode().length, "zero blocks take one byte each");
+    }
 }
