@@ -47,7 +47,7 @@ import sparkprop.train.BenchAccess;
 /**
  * scripts/bench: numbers, not a test. Prints tables and writes bench.json. Run on an otherwise
  * idle machine; figures vary ±30% run to run on shared machines, so compare within one run.
- * Usage: Bench DATA_DIR OUT_JSON [--seeds N] [--mllib-iterations 25,50,100] [--skip-mllib]
+ * Usage: Bench DATA_DIR OUT_JSON [--seeds N] [--mllib-iterations 25,50,100] [--skip-mllib] [--core-only]
  */
 public final class Bench {
     private static final Map<String, Object> RESULTS = new LinkedHashMap<>();
@@ -62,15 +62,24 @@ public final class Bench {
                 "openblas_threads", String.valueOf(System.getenv("OPENBLAS_NUM_THREADS"))));
 
         coreThroughput();
+        if (Arrays.asList(args).contains("--core-only")) {
+            write(out);
+            return;
+        }
         sparkprop.data.Dataset dataset = sparkprop.data.Dataset.open(data, new Configuration());
         SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("sparkprop bench").set("spark.ui.enabled", "false")
                 .set("spark.driver.memory", "6g");
+        Trainer.tune(conf); // the same Spark settings as scripts/train
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             sc.setLogLevel("ERROR");
             stepOverheadAndMemory(sc, dataset, data);
             timeToAccuracy(sc, dataset, data, seeds);
             if (mllib) mllib(sc, dataset, mllibIterations);
         }
+        write(out);
+    }
+
+    static void write(Path out) throws java.io.IOException {
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.write(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(RESULTS));
         System.out.println("\nwritten: " + out);
@@ -165,6 +174,25 @@ public final class Bench {
 
     static void stepOverheadAndMemory(JavaSparkContext sc, sparkprop.data.Dataset dataset, String data) {
         TrainConfig config = TrainConfig.defaults().with("data", data).with("out", "unused");
+        // The default net is the target's; the others show what the parameter size (0.3 to 2.5 MB) costs.
+        List<Map<String, Object>> byNet = new ArrayList<>();
+        for (String layers : new String[]{config.toMap().get("layers"), "784,100,10", "784,800,10"}) {
+            Map<String, Object> row = stepOverhead(sc, dataset, config.with("layers", layers));
+            if (byNet.isEmpty()) RESULTS.put("step_overhead", row);
+            byNet.add(row);
+        }
+        RESULTS.put("step_overhead_by_net", byNet);
+        Trainer trainer = new Trainer(sc, dataset, config);
+        long raw = (long) dataset.train().count() * dataset.width() + dataset.train().count();
+        long cached = 0;
+        for (RDDInfo info : sc.sc().getRDDStorageInfo()) if (info.name() != null && info.name().contains("train")) cached += info.memSize();
+        System.out.println("\n== 4. Memory held by the cached training set");
+        System.out.printf("cached %,d bytes vs raw uint8 %,d bytes = %.3fx%n", cached, raw, (double) cached / raw);
+        RESULTS.put("cached_training_set", Map.of("cached_bytes", cached, "raw_bytes", raw, "ratio", (double) cached / raw));
+    }
+
+    /** Median step, compute and empty-job times over 60 steps (after 10 of warm-up) for one net. */
+    static Map<String, Object> stepOverhead(JavaSparkContext sc, sparkprop.data.Dataset dataset, TrainConfig config) {
         Trainer trainer = new Trainer(sc, dataset, config);
         float[] params = trainer.initialState().params;
         List<ShardBlock> local = BenchAccess.blocks(trainer);
@@ -194,22 +222,18 @@ public final class Bench {
                 empty[i - 10] = emptyJob;
             }
         }
+        trainer.release();
         double stepMedian = median(step), computeMedian = median(compute), emptyMedian = median(empty);
         double overhead = stepMedian - computeMedian;
-        System.out.println("\n== 2. Step overhead, local[2], " + trainer.spec() + ", batch " + config.batchSize() + " (medians of " + steps + ")");
+        System.out.println("\n== 2. Step overhead, local[2], " + trainer.spec() + " (" + trainer.spec().parameterCount() + " parameters), batch "
+                + config.batchSize() + " (medians of " + steps + ")");
         System.out.printf("step %.1f ms = compute %.1f ms + overhead %.1f ms; empty Spark job %.1f ms; overhead / empty job = %.2fx%n",
                 1e3 * stepMedian, 1e3 * computeMedian, 1e3 * overhead, 1e3 * emptyMedian, overhead / emptyMedian);
-        RESULTS.put("step_overhead", Map.of("net", trainer.spec().describeSizes(), "batch", config.batchSize(), "step_ms", 1e3 * stepMedian,
-                "compute_ms", 1e3 * computeMedian, "overhead_ms", 1e3 * overhead, "empty_job_ms", 1e3 * emptyMedian,
-                "overhead_over_empty_job", overhead / emptyMedian));
-
-        long raw = (long) dataset.train().count() * dataset.width() + dataset.train().count();
-        long cached = 0;
-        for (RDDInfo info : sc.sc().getRDDStorageInfo()) if (info.name() != null && info.name().contains("train")) cached += info.memSize();
-        System.out.println("\n== 4. Memory held by the cached training set");
-        System.out.printf("cached %,d bytes vs raw uint8 %,d bytes = %.3fx%n", cached, raw, (double) cached / raw);
-        RESULTS.put("cached_training_set", Map.of("cached_bytes", cached, "raw_bytes", raw, "ratio", (double) cached / raw));
+        return Map.of("net", trainer.spec().describeSizes(), "parameters", trainer.spec().parameterCount(), "batch", config.batchSize(),
+                "step_ms", 1e3 * stepMedian, "compute_ms", 1e3 * computeMedian, "overhead_ms", 1e3 * overhead, "empty_job_ms", 1e3 * emptyMedian,
+                "overhead_over_empty_job", overhead / emptyMedian);
     }
+
 
     // --- 3. time to accuracy -------------------------------------------------------------------
 

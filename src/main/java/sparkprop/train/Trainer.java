@@ -115,6 +115,12 @@ public final class Trainer {
         return layout;
     }
 
+    /** Drops the cached training and test data from the executors' memory; the trainer is unusable after. */
+    public void release() {
+        train.unpersist(false);
+        test.unpersist(false);
+    }
+
     /** A fresh state: initialised parameters and zeroed optimizer state. */
     public TrainingState initialState() {
         float[] params = new float[spec.parameterCount()];
