@@ -295,7 +295,7 @@ public final class Bench {
             for (int s = 0; s < config.shards(); s++) blocks.add(new ShardBlock(s, layout.shardStart(s), all.slice(layout.shardStart(s), layout.shardSize(s))));
             float[] params = new float[spec.parameterCount()], grad = new float[params.length];
             config.init().initialize(spec, params, config.seed(), config.initStd());
-            Optimizer optimizer = Optimizer.create(config.optimizer(), params.length, (float) config.momentum(), (float) config.weightDecay());
+            Optimizer optimizer = Trainer.newOptimizer(config, params.length);
             int steps = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
             LearningRateSchedule schedule = config.learningRateSchedule(steps);
             int[] everyTest = new int[test.count()];
@@ -306,8 +306,7 @@ public final class Bench {
                     GradientSum sum = ShardWork.stepGradient(spec, params, blocks.iterator(),
                             new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout), config.dropoutRates());
                     sum.meanGradient(grad, config.batchSize());
-                    optimizer.update(params, grad, schedule.rate((long) epoch * steps + step));
-                    if (config.maxNorm() > 0) sparkprop.core.MaxNorm.apply(spec, params, (float) config.maxNorm());
+                    Trainer.update(config, spec, optimizer, params, grad, schedule.rate((long) epoch * steps + step));
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 ShardWork.Score score = ShardWork.score(spec, params, test, everyTest);

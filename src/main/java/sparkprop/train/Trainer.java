@@ -129,7 +129,21 @@ public final class Trainer {
     }
 
     private Optimizer newOptimizer(int n) {
+        return newOptimizer(config, n);
+    }
+
+    /** The optimizer a config asks for, over {@code n} parameters. */
+    public static Optimizer newOptimizer(TrainConfig config, int n) {
         return Optimizer.create(config.optimizer(), n, (float) config.momentum(), (float) config.weightDecay());
+    }
+
+    /**
+     * What every step does with the mean gradient: the optimizer's update, then the max-norm
+     * constraint if configured. Shared with the benchmark's plain loop, which must end in the same bits.
+     */
+    public static void update(TrainConfig config, NetworkSpec spec, Optimizer optimizer, float[] params, float[] gradient, float rate) {
+        optimizer.update(params, gradient, rate);
+        if (config.maxNorm() > 0) MaxNorm.apply(spec, params, (float) config.maxNorm());
     }
 
     /** Runs from {@code state} (fresh or resumed) to the last epoch or early stop. */
@@ -164,8 +178,7 @@ public final class Trainer {
                 }
                 sum.meanGradient(gradient, config.batchSize());
                 rate = schedule.rate((long) epoch * stepsPerEpoch + step);
-                optimizer.update(params, gradient, rate);
-                if (config.maxNorm() > 0) MaxNorm.apply(spec, params, (float) config.maxNorm());
+                update(config, spec, optimizer, params, gradient, rate);
                 lossSum += sum.lossSum();
                 seen += sum.examples();
                 listener.stepFinished(epoch, step, stepsPerEpoch, lossSum / seen, seen, (System.nanoTime() - epochStart) / 1e9);
