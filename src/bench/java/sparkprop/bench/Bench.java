@@ -195,6 +195,7 @@ public final class Bench {
     static Map<String, Object> stepOverhead(JavaSparkContext sc, sparkprop.data.Dataset dataset, TrainConfig config) {
         Trainer trainer = new Trainer(sc, dataset, config);
         float[] params = trainer.initialState().params;
+        float[] gradient = new float[params.length];
         List<ShardBlock> local = BenchAccess.blocks(trainer);
         ShardLayout layout = trainer.layout();
         int steps = 60;
@@ -202,7 +203,7 @@ public final class Bench {
         for (int i = 0; i < steps + 10; i++) {
             StepPlan plan = new StepPlan(1, 0, 0, i % trainer.stepsPerEpoch(), config.batchSize(), layout);
             long t = System.nanoTime();
-            BenchAccess.step(trainer, params, plan);
+            BenchAccess.step(trainer, params, gradient, plan);
             double s = (System.nanoTime() - t) / 1e9;
             // Compute alone: each partition's shards in one thread; partitions run side by side in a step.
             double slowest = 0;

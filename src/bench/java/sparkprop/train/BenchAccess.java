@@ -7,8 +7,8 @@ public final class BenchAccess {
     private BenchAccess() {
     }
 
-    public static GradientSum step(Trainer trainer, float[] params, StepPlan plan) {
-        return trainer.stepGradient(params, plan);
+    public static GradientSum.Totals step(Trainer trainer, float[] params, float[] gradient, StepPlan plan) {
+        return trainer.stepGradient(params, plan, gradient);
     }
 
     public static List<ShardBlock> blocks(Trainer trainer) {

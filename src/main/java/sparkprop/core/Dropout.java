@@ -37,6 +37,11 @@ public record Dropout(float input, float hidden) implements Serializable {
         float scale = 1f / (1f - rate);
         int dropBelow = (int) Math.round(rate * (double) (1 << 24));
         SplittableRandom random = new SplittableRandom(Seeds.derive(seed, 0xD0, l));
-        for (int i = 0; i < n; i++) mask[i] = (random.nextInt() >>> 8) < dropBelow ? 0f : scale;
+        for (int i = 0; i < n; i++) {
+            // keep = 1 when the 24-bit draw is >= dropBelow, read off the sign of (dropBelow - 1 - draw):
+            // a ?: here is an unpredictable branch at rate 0.5, and 5x slower.
+            int keep = (dropBelow - 1 - (random.nextInt() >>> 8)) >>> 31;
+            mask[i] = keep * scale;
+        }
     }
 }

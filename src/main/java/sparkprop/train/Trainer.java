@@ -171,12 +171,11 @@ public final class Trainer {
             float rate = 0;
             for (int step = 0; step < stepsPerEpoch; step++) {
                 StepPlan plan = new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout);
-                GradientSum sum = stepGradient(params, plan);
+                GradientSum.Totals sum = stepGradient(params, plan, gradient);
                 if (sum.diverged() || !Double.isFinite(sum.lossSum())) {
                     throw new TrainingDivergedException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
                             + ": the loss became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
                 }
-                sum.meanGradient(gradient, config.batchSize());
                 rate = schedule.rate((long) epoch * stepsPerEpoch + step);
                 update(config, spec, optimizer, params, gradient, rate);
                 lossSum += sum.lossSum();
@@ -211,18 +210,20 @@ public final class Trainer {
         return new TrainingResult(new Model(spec, state.bestParams.clone()), state.bestEpoch, List.copyOf(state.history), seconds, stoppedEarly);
     }
 
-    /** One step's exact gradient sum over all shards: the whole distributed part of the loop. */
-    GradientSum stepGradient(float[] params, StepPlan plan) {
+    /**
+     * One step over all shards, the whole distributed part of the loop: writes the mean gradient
+     * into {@code gradient} and returns the loss and example count. Exact, so the same bits on any
+     * partitioning (see {@link GradientSum}).
+     */
+    GradientSum.Totals stepGradient(float[] params, StepPlan plan, float[] gradient) {
         Broadcast<float[]> shared = sc.broadcast(params);
         NetworkSpec network = spec;
         Dropout dropout = config.dropoutRates();
         try {
-            JavaRDD<byte[]> sums = train.mapPartitions(blocks -> List.of(ShardWork.stepGradient(network, shared.value(), blocks, plan, dropout).encode()).iterator());
-            if (layout.partitions() > TREE_THRESHOLD) return GradientSum.decode(sums.treeReduce(GradientSum::merge));
-            // With few partitions the tree has no intermediate level: add each result once on the driver.
-            GradientSum total = new GradientSum(network.parameterCount());
-            for (byte[] sum : sums.collect()) total.addEncoded(sum);
-            return total;
+            JavaRDD<byte[]> sums = train.mapPartitions(blocks -> List.of(ShardWork.encodedStepGradient(network, shared.value(), blocks, plan, dropout)).iterator());
+            // With few partitions the tree has no intermediate level: the driver adds each result once.
+            List<byte[]> parts = layout.partitions() > TREE_THRESHOLD ? List.of(sums.treeReduce(GradientSum::merge)) : sums.collect();
+            return GradientSum.meanOf(parts, gradient, plan.batch());
         } finally {
             shared.destroy();
         }

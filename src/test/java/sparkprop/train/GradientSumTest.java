@@ -116,4 +116,51 @@ class GradientSumTest {
         assertTrue(bytes <= 17 + 100 * (1 + 8 * 3), "3-bit values in " + bytes + " bytes");
         assertEquals(17 + 100, GradientSum.ofRaw(new long[64 * 100]).encode().length, "zero blocks take one byte each");
     }
+
+    @Test
+    void theDriversBlockwiseMeanEqualsDecodingAddingAndDividing() {
+        for (int n : new int[]{1, 63, 64, 1000, 64 * 40 + 5, 200_003}) { // the last is split across cores
+            float[][] g = shards(5, n, n);
+            java.util.Arrays.fill(g[0], 0, Math.min(n, 100), 0f); // all-zero blocks in one part only
+            GradientSum a = new GradientSum(n), b = new GradientSum(n), c = new GradientSum(n);
+            a.addShard(g[0], 1.5, 7);
+            a.addShard(g[1], 2.0, 7);
+            b.addShard(g[2], -0.25, 6);
+            c.addShard(g[3], 4, 5);
+            c.addShard(g[4], 8, 5);
+            GradientSum whole = GradientSum.decode(a.encode()).addEncoded(b.encode()).addEncoded(c.encode());
+            float[] expected = new float[n], actual = new float[n];
+            whole.meanGradient(expected, 30);
+            GradientSum.Totals totals = GradientSum.meanOf(java.util.List.of(a.encode(), b.encode(), c.encode()), actual, 30);
+            assertArrayEquals(expected, actual, "n = " + n);
+            assertEquals(whole.lossSum(), totals.lossSum());
+            assertEquals(30, totals.examples());
+            assertFalse(totals.diverged());
+        }
+        GradientSum nan = new GradientSum(3);
+        nan.addShard(new float[]{0f, 1f, Float.NaN}, 1, 1);
+        assertTrue(GradientSum.meanOf(java.util.List.of(nan.encode()), new float[3], 1).diverged());
+    }
+
+    @Test
+    void clearMakesASumNew() {
+        float[][] g = shards(2, 1000, 9);
+        GradientSum reused = new GradientSum(1000);
+        reused.addShard(g[0], 100, 50);
+        reused.addShard(withNaN(), 1, 1);
+        reused.clear();
+        reused.addShard(g[1], 2, 3);
+        GradientSum fresh = new GradientSum(1000);
+        fresh.addShard(g[1], 2, 3);
+        assertArrayEquals(fresh.raw(), reused.raw());
+        assertEquals(fresh.lossSum(), reused.lossSum());
+        assertEquals(3, reused.examples());
+        assertFalse(reused.diverged());
+    }
+
+    private static float[] withNaN() {
+        float[] g = new float[1000];
+        g[999] = Float.NaN;
+        return g;
+    }
 }

@@ -50,8 +50,7 @@ class TrainerTest {
         float[] params = trainer.initialState().params;
         StepPlan plan = new StepPlan(5, 20, 1, 2, 30, trainer.layout());
         float[] spark = new float[params.length];
-        GradientSum distributed = trainer.stepGradient(params, plan);
-        distributed.meanGradient(spark, 30);
+        GradientSum.Totals distributed = trainer.stepGradient(params, plan, spark);
 
         // The core alone: each shard's examples for this step, its gradient, added in shard order.
         NetworkSpec spec = trainer.spec();
