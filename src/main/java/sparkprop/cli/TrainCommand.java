@@ -69,6 +69,9 @@ final class TrainCommand implements Callable<Integer> {
     String dropout;
     @Option(names = "--max-norm", paramLabel = "C", description = "Limit on the L2 norm of each unit's incoming weights, applied after every update (0: off).")
     String maxNorm;
+    @Option(names = "--ema", paramLabel = "DECAY", description = "Evaluate and save an exponential moving average of the parameters over steps, "
+            + "with this decay per step (e.g. 0.999; 0: off). Training continues from the raw parameters.")
+    String ema;
     @Option(names = "--schedule", description = "Learning-rate schedule: constant, step or cosine.")
     String schedule;
     @Option(names = "--warmup", paramLabel = "EPOCHS", description = "Linear learning-rate warm-up, in epochs (may be fractional).")

@@ -24,7 +24,8 @@ import sparkprop.core.ModelFileException;
  *   12    4   int32 J, length of the JSON header
  *   16    J   UTF-8 JSON: epochs_done, best_epoch, best_score, epochs_without_improvement,
  *             config (option name to value), history (the per-epoch metrics so far)
- *   16+J  4   int32 K, number of float arrays: params, best params, then the optimizer's state
+ *   16+J  4   int32 K, number of float arrays: params, best params, the optimizer's state, then
+ *             with --ema the parameter average
  *   ...       per array: int32 length n, then n float32
  *   end   32  SHA-256 of every byte before it
  * </pre>
@@ -57,6 +58,7 @@ public final class Checkpoint {
         arrays.add(state.params);
         arrays.add(state.bestParams);
         arrays.addAll(state.optimizerState);
+        if (state.average != null) arrays.add(state.average);
         long size = 16 + json.length + 4 + 32;
         for (float[] a : arrays) size += 4 + 4L * a.length;
         ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
@@ -97,11 +99,13 @@ public final class Checkpoint {
         }
         @SuppressWarnings("unchecked")
         Map<String, String> configMap = (Map<String, String>) header.get("config");
-        // Checkpoints written before dropout and max-norm existed trained without them.
-        Map<String, String> settings = new java.util.LinkedHashMap<>(Map.of("input-dropout", "0", "dropout", "0", "max-norm", "0"));
+        // Checkpoints written before dropout, max-norm and the average existed trained without them.
+        Map<String, String> settings = new java.util.LinkedHashMap<>(Map.of("input-dropout", "0", "dropout", "0", "max-norm", "0", "ema", "0"));
         settings.putAll(configMap);
         TrainConfig config = TrainConfig.fromMap(settings);
+        float[] average = config.ema() > 0 ? arrays.remove(arrays.size() - 1) : null;
         TrainingState state = new TrainingState(arrays.get(0), arrays.subList(2, arrays.size()));
+        state.average = average;
         state.bestParams = arrays.get(1);
         state.epochsDone = (int) number(header.get("epochs_done"));
         state.bestEpoch = (int) number(header.get("best_epoch"));

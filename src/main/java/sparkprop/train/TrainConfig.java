@@ -33,6 +33,7 @@ public record TrainConfig(
         double inputDropout,
         double dropout,
         double maxNorm,
+        double ema,
         LearningRateSchedule.Kind schedule,
         double warmupEpochs,
         double decayEpochs,
@@ -61,6 +62,7 @@ public record TrainConfig(
         if (!(inputDropout >= 0 && inputDropout < 1)) throw bad("input-dropout", inputDropout, "a rate in [0, 1)");
         if (!(dropout >= 0 && dropout < 1)) throw bad("dropout", dropout, "a rate in [0, 1)");
         if (!(maxNorm >= 0) || !Double.isFinite(maxNorm)) throw bad("max-norm", maxNorm, "a number >= 0 (0 turns it off)");
+        if (!(ema >= 0 && ema < 1)) throw bad("ema", ema, "a decay in [0, 1) (0 turns it off), e.g. 0.999");
         if (!(warmupEpochs >= 0) || !Double.isFinite(warmupEpochs)) throw bad("warmup", warmupEpochs, "a number of epochs >= 0");
         if (!(decayEpochs > 0) || !Double.isFinite(decayEpochs)) throw bad("decay-epochs", decayEpochs, "a positive number of epochs");
         if (!(decayFactor > 0 && decayFactor <= 1)) throw bad("decay-factor", decayFactor, "a number in (0, 1]");
@@ -164,6 +166,7 @@ public record TrainConfig(
                 parse("input-dropout", v, Double::parseDouble),
                 parse("dropout", v, Double::parseDouble),
                 parse("max-norm", v, Double::parseDouble),
+                parse("ema", v, Double::parseDouble),
                 parse("schedule", v, LearningRateSchedule.Kind::parse),
                 parse("warmup", v, Double::parseDouble),
                 parse("decay-epochs", v, Double::parseDouble),
@@ -196,6 +199,7 @@ public record TrainConfig(
         m.put("input-dropout", Double.toString(inputDropout));
         m.put("dropout", Double.toString(dropout));
         m.put("max-norm", Double.toString(maxNorm));
+        m.put("ema", Double.toString(ema));
         m.put("schedule", schedule.id());
         m.put("warmup", Double.toString(warmupEpochs));
         m.put("decay-epochs", Double.toString(decayEpochs));
@@ -213,7 +217,7 @@ public record TrainConfig(
     }
 
     public static final java.util.List<String> KEYS = java.util.List.of("data", "layers", "activation", "loss", "output", "init",
-            "init-std", "optimizer", "learning-rate", "momentum", "weight-decay", "input-dropout", "dropout", "max-norm", "schedule", "warmup", "decay-epochs",
+            "init-std", "optimizer", "learning-rate", "momentum", "weight-decay", "input-dropout", "dropout", "max-norm", "ema", "schedule", "warmup", "decay-epochs",
             "decay-factor", "batch-size", "epochs", "seed", "shards", "partitions", "validation", "patience", "master", "out");
 
     private interface Parser<T> {

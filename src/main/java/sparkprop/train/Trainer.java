@@ -11,6 +11,7 @@ import sparkprop.core.MaxNorm;
 import sparkprop.core.Model;
 import sparkprop.core.NetworkSpec;
 import sparkprop.core.Optimizer;
+import sparkprop.core.ParameterAverage;
 import sparkprop.data.Dataset;
 
 /**
@@ -125,7 +126,9 @@ public final class Trainer {
     public TrainingState initialState() {
         float[] params = new float[spec.parameterCount()];
         config.init().initialize(spec, params, config.seed(), config.initStd());
-        return new TrainingState(params, newOptimizer(params.length).state());
+        TrainingState state = new TrainingState(params, newOptimizer(params.length).state());
+        if (config.ema() > 0) state.average = params.clone();
+        return state;
     }
 
     private Optimizer newOptimizer(int n) {
@@ -161,6 +164,7 @@ public final class Trainer {
         for (int i = 0; i < target.size(); i++) System.arraycopy(state.optimizerState.get(i), 0, target.get(i), 0, target.get(i).length);
         LearningRateSchedule schedule = config.learningRateSchedule(stepsPerEpoch);
         float[] params = state.params;
+        if (config.ema() > 0 && state.average == null) state.average = params.clone();
         float[] gradient = new float[params.length];
         long start = System.nanoTime();
         boolean stoppedEarly = false;
@@ -178,13 +182,18 @@ public final class Trainer {
                 }
                 rate = schedule.rate((long) epoch * stepsPerEpoch + step);
                 update(config, spec, optimizer, params, gradient, rate);
+                if (state.average != null) {
+                    ParameterAverage.update(state.average, params, ParameterAverage.decayAt(config.ema(), (long) epoch * stepsPerEpoch + step));
+                }
                 lossSum += sum.lossSum();
                 seen += sum.examples();
                 listener.stepFinished(epoch, step, stepsPerEpoch, lossSum / seen, seen, (System.nanoTime() - epochStart) / 1e9);
             }
             double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
-            ShardWork.Score validation = config.validation() > 0 ? score(params, train, true) : ShardWork.Score.EMPTY;
-            ShardWork.Score testScore = score(params, test, false);
+            // With --ema the average is the model: it is what is scored, selected and saved.
+            float[] model = state.average != null ? state.average : params;
+            ShardWork.Score validation = config.validation() > 0 ? score(model, train, true) : ShardWork.Score.EMPTY;
+            ShardWork.Score testScore = score(model, test, false);
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / seen, validation.meanLoss(), validation.accuracy(),
                     testScore.meanLoss(), testScore.accuracy(), epochSeconds, seen / epochSeconds, rate, stepsPerEpoch);
             state.history.add(metrics);
@@ -194,7 +203,7 @@ public final class Trainer {
             if (selectBy < state.bestScore) {
                 state.bestScore = selectBy;
                 state.bestEpoch = epoch + 1;
-                state.bestParams = params.clone();
+                state.bestParams = model.clone();
                 state.epochsWithoutImprovement = 0;
             } else {
                 state.epochsWithoutImprovement++;

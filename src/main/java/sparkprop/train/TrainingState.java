@@ -13,6 +13,8 @@ public final class TrainingState {
     public final float[] params;
     public final List<float[]> optimizerState;
     public float[] bestParams;
+    /** With --ema, the moving average of the parameters (what is evaluated and saved); else null. */
+    public float[] average;
     public int bestEpoch;
     public double bestScore = Double.POSITIVE_INFINITY;
     public int epochsWithoutImprovement;

@@ -35,10 +35,24 @@ class ResumeTest {
 
     @Test
     void resumeAfterEpochTwoIsBitIdenticalToAnUninterruptedRun() throws Exception {
-        Path whole = dir.resolve("whole"), split = dir.resolve("split");
-        assertEquals(0, CliRun.of(args(whole)).exitCode());
+        assertResumeIsBitIdentical("plain");
+    }
 
-        CliRun first = CliRun.of(args(split, "--stop-after", "2"));
+    @Test
+    void resumeKeepsTheParameterAverage() throws Exception {
+        assertResumeIsBitIdentical("ema", "--ema", "0.95");
+        Checkpoint.Loaded loaded = Checkpoint.load(dir.resolve("ema-split").resolve("checkpoint.bin"));
+        assertTrue(loaded.state().average != null && loaded.config().ema() == 0.95, "the checkpoint carries the average");
+    }
+
+    private static void assertResumeIsBitIdentical(String name, String... options) throws Exception {
+        Path whole = dir.resolve(name + "-whole"), split = dir.resolve(name + "-split");
+        assertEquals(0, CliRun.of(args(whole, options)).exitCode());
+
+        String[] stopping = java.util.Arrays.copyOf(options, options.length + 2);
+        stopping[options.length] = "--stop-after";
+        stopping[options.length + 1] = "2";
+        CliRun first = CliRun.of(args(split, stopping));
         assertEquals(0, first.exitCode(), first.err());
         assertTrue(first.out().contains("continue with --resume"), first.out());
         assertEquals(2, Files.readAllLines(split.resolve("metrics.jsonl")).size());
@@ -58,6 +72,7 @@ class ResumeTest {
         for (int i = 0; i < a.state().optimizerState.size(); i++) {
             assertArrayEquals(a.state().optimizerState.get(i), b.state().optimizerState.get(i));
         }
+        if (a.state().average != null || b.state().average != null) assertArrayEquals(a.state().average, b.state().average);
         assertEquals(a.state().bestEpoch, b.state().bestEpoch);
         assertEquals(4, Files.readAllLines(split.resolve("metrics.jsonl")).size());
         ObjectMapper json = new ObjectMapper();

@@ -95,6 +95,7 @@ class TrainCommandTest {
             "--dropout|1|--dropout 1.0: expected a rate in [0, 1)",
             "--input-dropout|-0.2|--input-dropout -0.2: expected a rate in [0, 1)",
             "--max-norm|-3|--max-norm -3.0: expected a number >= 0 (0 turns it off)",
+            "--ema|1|--ema 1.0: expected a decay in [0, 1) (0 turns it off), e.g. 0.999",
             "--schedule|linear|unknown schedule 'linear'",
             "--warmup|-2|--warmup -2.0: expected a number of epochs >= 0",
             "--validation|-5|--validation -5: expected a whole number >= 0",

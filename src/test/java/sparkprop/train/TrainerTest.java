@@ -130,6 +130,27 @@ class TrainerTest {
     }
 
     @Test
+    void withEmaTheModelIsTheAverageAndTrainingFollowsTheRawParameters() {
+        String[] base = {"layers", "36,16,10", "shards", "6", "batch-size", "24", "epochs", "2", "seed", "9", "dropout", "0.3", "partitions", "2"};
+        Trainer plain = new Trainer(sc, small, TestConfigs.with(base));
+        TrainingState raw = plain.initialState();
+        float[] plainModel = plain.run(raw, new TrainingListener() { }).model().params();
+
+        Trainer averaged = new Trainer(sc, small, TestConfigs.with(concat(base, "ema", "0.9")));
+        TrainingState state = averaged.initialState();
+        float[] model = averaged.run(state, new TrainingListener() { }).model().params();
+
+        assertArrayEquals(raw.params, state.params, "the average does not feed back into training");
+        assertArrayEquals(plainModel, raw.params, "without --ema the model is the raw parameters");
+        assertArrayEquals(state.average, model, "with --ema the model is the average");
+        assertFalse(java.util.Arrays.equals(model, state.params));
+        double gap = 0;
+        for (int i = 0; i < model.length; i++) gap = Math.max(gap, Math.abs(model[i] - state.params[i]));
+        assertTrue(gap < 0.5, "an average of recent iterates stays near the last: " + gap);
+        assertArrayEquals(model, train(small, concat(concat(base, "ema", "0.9"), "partitions", "3")), "reproducible on other partitionings");
+    }
+
+    @Test
     void gzippedDataIsSpreadAndGivesTheSameModelAsRaw() {
         String[] settings = {"layers", "100,10", "shards", "4", "batch-size", "64", "epochs", "1", "partitions", "2"};
         assertArrayEquals(train(learnable, settings), train(learnableGz, settings));
