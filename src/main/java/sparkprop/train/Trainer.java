@@ -126,9 +126,7 @@ public final class Trainer {
     public TrainingState initialState() {
         float[] params = new float[spec.parameterCount()];
         config.init().initialize(spec, params, config.seed(), config.initStd());
-        TrainingState state = new TrainingState(params, newOptimizer(params.length).state());
-        if (config.ema() > 0) state.average = params.clone();
-        return state;
+        return new TrainingState(params, newOptimizer(params.length).state());
     }
 
     private Optimizer newOptimizer(int n) {
@@ -164,6 +162,7 @@ public final class Trainer {
         for (int i = 0; i < target.size(); i++) System.arraycopy(state.optimizerState.get(i), 0, target.get(i), 0, target.get(i).length);
         LearningRateSchedule schedule = config.learningRateSchedule(stepsPerEpoch);
         float[] params = state.params;
+        // --ema starts its average from the parameters a fresh run begins with (a resumed one has it).
         if (config.ema() > 0 && state.average == null) state.average = params.clone();
         float[] gradient = new float[params.length];
         long start = System.nanoTime();
