@@ -86,12 +86,12 @@ public final class GradientSum implements Serializable {
 
     /** Writes the mean gradient over {@code batch} examples into {@code out}. */
     public void meanGradient(float[] out, int batch) {
-        double f = 1.0 / (SCALE * batch);
+        double f = perExample(batch);
         for (int i = 0; i < gradient.length; i++) out[i] = (float) (gradient[i] * f);
     }
 
     public double lossSum() {
-        return loss * 64 / SCALE;
+        return lossValue(loss);
     }
 
     public int examples() {
@@ -171,8 +171,7 @@ public final class GradientSum implements Serializable {
      * {@code words} is scratch space for BLOCK + 1 longs.
      */
     private static int addBlock(byte[] bytes, int at, int count, long[] into, int offset, long[] words) {
-        int width = bytes[at];
-        if (width < 0 || width > 64) throw new IllegalArgumentException("not a gradient sum: a block " + width + " bits wide");
+        int width = width(bytes, at);
         if (width == 0) return at + 1;
         for (int k = 0; k < width; k++) words[k] = (long) LONG_LE.get(bytes, at + 1 + 8 * k);
         words[width] = 0;
@@ -186,6 +185,23 @@ public final class GradientSum implements Serializable {
             into[offset + i] += unzigzag(v & mask);
         }
         return at + 1 + 8 * width;
+    }
+
+    /** The width byte of the block at {@code at}, checked. */
+    private static int width(byte[] bytes, int at) {
+        int width = bytes[at];
+        if (width < 0 || width > 64) throw new IllegalArgumentException("not a gradient sum: a block " + width + " bits wide");
+        return width;
+    }
+
+    /** The factor from a fixed-point sum to the mean over {@code batch} examples (one place, so every path gives the same floats). */
+    private static double perExample(int batch) {
+        return 1.0 / (SCALE * batch);
+    }
+
+    /** The loss a fixed-point loss sum stands for (the loss is kept at 2^-32 / 64 resolution). */
+    private static double lossValue(long loss) {
+        return loss * 64 / SCALE;
     }
 
     private static void checkEnd(byte[] bytes, int at) {
@@ -227,13 +243,11 @@ public final class GradientSum implements Serializable {
             int at = first[p];
             for (int b = 0, c = 0; b < blocks; b++) {
                 if (c < chunks && b == chunkStart(c, chunks, blocks)) start[c++][p] = at;
-                int width = bytes[at];
-                if (width < 0 || width > 64) throw new IllegalArgumentException("not a gradient sum: a block " + width + " bits wide");
-                at += 1 + 8 * Math.max(0, width);
+                at += 1 + 8 * width(bytes, at);
             }
             checkEnd(bytes, at);
         }
-        double f = 1.0 / (SCALE * batch);
+        double f = perExample(batch);
         IntStream.range(0, chunks).parallel().forEach(c -> {
             long[] block = new long[BLOCK], words = new long[BLOCK + 1];
             int[] at = start[c].clone();
@@ -246,7 +260,7 @@ public final class GradientSum implements Serializable {
                 }
             }
         });
-        return new Totals(loss * 64 / SCALE, examples, overflow);
+        return new Totals(lossValue(loss), examples, overflow);
     }
 
     private static int chunkStart(int c, int chunks, int blocks) {

@@ -179,11 +179,10 @@ public final class Trainer {
                     throw new TrainingDivergedException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
                             + ": the loss became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
                 }
-                rate = schedule.rate((long) epoch * stepsPerEpoch + step);
+                long globalStep = (long) epoch * stepsPerEpoch + step;
+                rate = schedule.rate(globalStep);
                 update(config, spec, optimizer, params, gradient, rate);
-                if (state.average != null) {
-                    ParameterAverage.update(state.average, params, ParameterAverage.decayAt(config.ema(), (long) epoch * stepsPerEpoch + step));
-                }
+                if (state.average != null) ParameterAverage.update(state.average, params, ParameterAverage.decayAt(config.ema(), globalStep));
                 lossSum += sum.lossSum();
                 seen += sum.examples();
                 listener.stepFinished(epoch, step, stepsPerEpoch, lossSum / seen, seen, (System.nanoTime() - epochStart) / 1e9);
