@@ -1,5 +1,8 @@
 package sparkprop.bench;
 
+import sparkprop.shards.ShardSampler;
+import sparkprop.shards.ShardLayout;
+import sparkprop.shards.ShardBlock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ludovic.netlib.blas.BLAS;
@@ -34,9 +37,6 @@ import sparkprop.core.Optimizer;
 import sparkprop.data.Examples;
 import sparkprop.train.EpochMetrics;
 import sparkprop.train.GradientSum;
-import sparkprop.train.ShardBlock;
-import sparkprop.train.ShardLayout;
-import sparkprop.train.ShardSampler;
 import sparkprop.train.ShardWork;
 import sparkprop.train.StepPlan;
 import sparkprop.train.TrainConfig;
@@ -173,7 +173,7 @@ public final class Bench {
     // --- 2 and 4. step overhead and cached-data size ------------------------------------------
 
     static void stepOverheadAndMemory(JavaSparkContext sc, sparkprop.data.Dataset dataset, String data) {
-        TrainConfig config = TrainConfig.defaults().with("data", data).with("out", "unused");
+        TrainConfig config = TrainConfig.defaults();
         // The default net is the target's; the others show what the parameter size (0.3 to 2.5 MB) costs.
         List<Map<String, Object>> byNet = new ArrayList<>();
         for (String layers : new String[]{config.toMap().get("layers"), "784,100,10", "784,800,10"}) {
@@ -243,7 +243,7 @@ public final class Bench {
         List<Map<String, Object>> runs = new ArrayList<>();
         List<double[]> ours = new ArrayList<>(), plain = new ArrayList<>();
         for (int seed = 1; seed <= seeds; seed++) {
-            TrainConfig config = TrainConfig.defaults().with("data", data).with("out", "unused").with("seed", String.valueOf(seed));
+            TrainConfig config = TrainConfig.defaults().with("seed", String.valueOf(seed));
             Trainer trainer = new Trainer(sc, dataset, config);
             sparkprop.train.TrainingResult result = trainer.run(trainer.initialState(), new TrainingListener() { });
             List<EpochMetrics> history = result.history();
@@ -278,43 +278,18 @@ public final class Bench {
         return at;
     }
 
-    /**
-     * The same training as the Spark loop, by the core alone in one thread: the same shards, the
-     * same per-shard gradients and exact sums, the same optimizer, so it ends in the same bits.
-     */
+    /** The same training by the core alone in one thread ({@link sparkprop.train.PlainLoop}), which must end in the same bits. */
     static final class PlainLoop {
-        final List<EpochMetrics> history = new ArrayList<>();
+        List<EpochMetrics> history;
         float[] params;
 
         static PlainLoop run(sparkprop.data.Dataset dataset, TrainConfig config) throws Exception {
-            PlainLoop loop = new PlainLoop();
-            NetworkSpec spec = config.network(dataset.width());
             Examples all = dataset.train().read(new Configuration(), 0, dataset.train().count());
             Examples test = dataset.test().read(new Configuration(), 0, dataset.test().count());
-            ShardLayout layout = new ShardLayout(all.count(), config.shards(), 1);
-            List<ShardBlock> blocks = new ArrayList<>();
-            for (int s = 0; s < config.shards(); s++) blocks.add(new ShardBlock(s, layout.shardStart(s), all.slice(layout.shardStart(s), layout.shardSize(s))));
-            float[] params = new float[spec.parameterCount()], grad = new float[params.length];
-            config.init().initialize(spec, params, config.seed(), config.initStd());
-            Optimizer optimizer = Trainer.newOptimizer(config, params.length);
-            int steps = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
-            LearningRateSchedule schedule = config.learningRateSchedule(steps);
-            int[] everyTest = new int[test.count()];
-            for (int i = 0; i < everyTest.length; i++) everyTest[i] = i;
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                long start = System.nanoTime();
-                for (int step = 0; step < steps; step++) {
-                    GradientSum sum = ShardWork.stepGradient(spec, params, blocks.iterator(),
-                            new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout), config.dropoutRates());
-                    sum.meanGradient(grad, config.batchSize());
-                    Trainer.update(config, spec, optimizer, params, grad, schedule.rate((long) epoch * steps + step));
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                ShardWork.Score score = ShardWork.score(spec, params, test, everyTest);
-                loop.history.add(new EpochMetrics(epoch + 1, Double.NaN, Double.NaN, Double.NaN, score.meanLoss(), score.accuracy(), seconds,
-                        steps * (double) config.batchSize() / seconds, 0, steps));
-            }
-            loop.params = params;
+            sparkprop.train.TrainingResult result = sparkprop.train.PlainLoop.run(config, all, test);
+            PlainLoop loop = new PlainLoop();
+            loop.history = result.history();
+            loop.params = result.model().params();
             return loop;
         }
     }

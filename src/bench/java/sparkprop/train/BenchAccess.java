@@ -1,5 +1,6 @@
 package sparkprop.train;
 
+import sparkprop.shards.ShardBlock;
 import java.util.List;
 
 /** What the benchmark measures inside the trainer: one distributed step, and the cached shards. */

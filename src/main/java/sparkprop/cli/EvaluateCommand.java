@@ -48,8 +48,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration hadoop = new Configuration();
-        if (!split.equals("test") && !split.equals("train")) throw new IllegalArgumentException("--split " + split + ": expected test or train");
-        if (predictions && out == null) throw new IllegalArgumentException("--predictions needs --out DIR to write them to");
+        if (!split.equals("test") && !split.equals("train")) throw new sparkprop.core.BadInputException("--split " + split + ": expected test or train");
+        if (predictions && out == null) throw new sparkprop.core.BadInputException("--predictions needs --out DIR to write them to");
         Model model = readModel(modelPath, hadoop);
         Dataset dataset = Dataset.open(data, hadoop);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
@@ -59,7 +59,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (outDir != null) {
             FileSystem fs = outDir.getFileSystem(hadoop);
             if (fs.exists(outDir)) {
-                if (!overwrite) throw new IllegalArgumentException("--out " + out + ": already exists (use --overwrite to replace it)");
+                if (!overwrite) throw new sparkprop.core.BadInputException("--out " + out + ": already exists (use --overwrite to replace it)");
                 fs.delete(outDir, true);
             }
         }
@@ -79,7 +79,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 metrics.put("split", split);
                 metrics.putAll(EvaluationReport.json(matrix));
                 if (predictions) {
-                    evaluation.predictionLines().saveAsTextFile(new org.apache.hadoop.fs.Path(outDir, "predictions").toString());
+                    evaluation.savePredictionLines(new org.apache.hadoop.fs.Path(outDir, "predictions").toString());
                     metrics.put("predictions", "predictions/part-*: index,label,predicted," + probabilityColumns(model));
                 }
                 writeAtomically(outDir, "metrics.json",

@@ -39,15 +39,15 @@ final class ExportImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (limit <= 0) throw new IllegalArgumentException("--limit " + limit + ": expected a positive whole number");
-        if (size != null && (size < 4 || size > 4096)) throw new IllegalArgumentException("--size " + size + ": expected 4 to 4096 pixels");
-        if (!split.equals("test") && !split.equals("train")) throw new IllegalArgumentException("--split " + split + ": expected test or train");
+        if (limit <= 0) throw new sparkprop.core.BadInputException("--limit " + limit + ": expected a positive whole number");
+        if (size != null && (size < 4 || size > 4096)) throw new sparkprop.core.BadInputException("--size " + size + ": expected 4 to 4096 pixels");
+        if (!split.equals("test") && !split.equals("train")) throw new sparkprop.core.BadInputException("--split " + split + ": expected test or train");
         Configuration conf = new Configuration();
         Dataset dataset = Dataset.open(data, conf);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
         int side = DigitImages.side(source.width());
         if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
-            throw new IllegalArgumentException("--out " + out + ": already exists and is not empty");
+            throw new sparkprop.core.BadInputException("--out " + out + ": already exists and is not empty");
         }
         int n = Math.min(limit, source.count());
         Examples examples = source.read(conf, 0, n);

@@ -1,5 +1,6 @@
 package sparkprop.cli;
 
+import sparkprop.core.ModelNpz;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -12,7 +13,6 @@ import sparkprop.core.Loss;
 import sparkprop.core.Model;
 import sparkprop.core.ModelFile;
 import sparkprop.core.ModelFileException;
-import sparkprop.eval.ModelNpz;
 
 /**
  * {@code export-model}: a model.bin as NumPy arrays (W1, b1, ... in an .npz) for the tutorials'
@@ -43,7 +43,7 @@ final class ExportModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out)) throw new IllegalArgumentException("--out " + out + ": already exists");
+        if (Files.exists(out)) throw new sparkprop.core.BadInputException("--out " + out + ": already exists");
         if (source.model != null) {
             Model model = EvaluateCommand.readModel(source.model, new Configuration());
             ModelFile.writeAtomically(out, ModelNpz.write(model));

@@ -3,17 +3,21 @@ package sparkprop.cli;
 import java.io.PrintWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sparkprop.core.BadInputException;
 import sparkprop.core.ModelFileException;
 import sparkprop.data.DataException;
 import sparkprop.train.TrainingDivergedException;
 
 /**
  * Turns an exception into one line for the user and an exit code. Bad input (data, model files,
- * options) is exit 2 even when it surfaced inside a Spark task, where it arrives wrapped; the full
+ * options: the exception types made for it) is exit 2 even when it surfaced inside a Spark task,
+ * where it arrives wrapped. Anything else is an internal error, said as such, exit 1. The full
  * trace goes to the log file only.
  */
 final class Failures {
     private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
+
+    static final int INTERNAL_ERROR = 1;
 
     private Failures() {
     }
@@ -27,15 +31,15 @@ final class Failures {
             return Main.BAD_INPUT;
         }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-        err.println("error: " + message + " (details in logs/sparkprop.log)");
+        err.println("error: internal error: " + message + " (details in logs/sparkprop.log)");
         err.flush();
-        return 1;
+        return INTERNAL_ERROR;
     }
 
     /** The cause that is the user's to fix, searched through Spark's wrapping; null if none. */
     static Throwable userError(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof DataException || t instanceof ModelFileException || t instanceof IllegalArgumentException
+            if (t instanceof DataException || t instanceof ModelFileException || t instanceof BadInputException
                     || t instanceof TrainingDivergedException) {
                 return t;
             }
@@ -43,7 +47,7 @@ final class Failures {
         }
         // A task failure reaches the driver as a SparkException whose message holds the remote error.
         String text = e.getMessage() == null ? "" : e.getMessage();
-        for (String type : new String[]{"DataException: ", "ModelFileException: "}) {
+        for (String type : new String[]{"DataException: ", "ModelFileException: ", "BadInputException: "}) {
             int at = text.indexOf(type);
             if (at >= 0) {
                 String line = text.substring(at + type.length()).lines().findFirst().orElse("");

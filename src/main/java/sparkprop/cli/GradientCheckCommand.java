@@ -28,7 +28,7 @@ final class GradientCheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int[] sizes = java.util.Arrays.stream(layers.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
-        if (batch <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batch);
+        if (batch <= 0) throw new sparkprop.core.BadInputException("--batch-size must be positive, got " + batch);
         System.out.printf("gradient check, %s net, batch %d, BLAS %s: analytic float32 vs central differences of a float64 reference%n",
                 String.join("-", java.util.Arrays.stream(sizes).mapToObj(Integer::toString).toList()), batch, Blas.backend());
         System.out.printf("%-9s %-8s %-5s %14s  %s%n", "hidden", "output", "loss", "max rel. error", "result");

@@ -23,6 +23,7 @@ public final class Main {
         // Charts and images are drawn off-screen; no display is needed or wanted.
         System.setProperty("java.awt.headless", "true");
         CommandLine cli = new CommandLine(new Main());
+        TrainCommand.addTableOptions(cli.getSubcommands().get("train").getCommandSpec());
         cli.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("error: " + e.getMessage() + " (see --help)");

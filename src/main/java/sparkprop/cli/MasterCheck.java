@@ -18,18 +18,18 @@ final class MasterCheck {
         for (String hostPort : master.substring("spark://".length()).split(",")) {
             URI uri = URI.create("spark://" + hostPort);
             if (uri.getHost() == null || uri.getPort() < 0) {
-                throw new IllegalArgumentException("--master " + master + ": expected spark://HOST:PORT");
+                throw new sparkprop.core.BadInputException("--master " + master + ": expected spark://HOST:PORT");
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
                 return;
             } catch (IOException e) {
                 if (!master.contains(",")) {
-                    throw new IllegalArgumentException("--master " + master + ": cannot connect (" + e.getMessage()
+                    throw new sparkprop.core.BadInputException("--master " + master + ": cannot connect (" + e.getMessage()
                             + "); is the cluster up? (scripts/cluster status)");
                 }
             }
         }
-        throw new IllegalArgumentException("--master " + master + ": none of the masters can be reached");
+        throw new sparkprop.core.BadInputException("--master " + master + ": none of the masters can be reached");
     }
 }

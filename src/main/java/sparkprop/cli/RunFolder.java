@@ -37,7 +37,7 @@ final class RunFolder {
     /** Creates a new run folder; an existing non-empty folder is refused so nothing is overwritten. */
     static RunFolder create(Path dir) throws IOException {
         if (Files.exists(dir) && (!Files.isDirectory(dir) || Files.list(dir).findAny().isPresent())) {
-            throw new IllegalArgumentException("--out " + dir + ": already exists and is not empty (choose another folder, or --resume it)");
+            throw new sparkprop.core.BadInputException("--out " + dir + ": already exists and is not empty (choose another folder, or --resume it)");
         }
         Files.createDirectories(dir);
         return new RunFolder(dir);
@@ -108,8 +108,9 @@ final class RunFolder {
         return ModelFile.sha256Hex(bytes);
     }
 
-    void writeSummary(Map<String, Object> summary) throws IOException {
-        byte[] bytes = JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(summary);
+    void writeSummary(RunSummary summary) throws IOException {
+        byte[] bytes = JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
+                .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE).writeValueAsBytes(summary);
         ModelFile.writeAtomically(dir.resolve(SUMMARY), bytes);
     }
 }

@@ -1,13 +1,13 @@
 package sparkprop.cli;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
-import sparkprop.train.TrainConfig;
+import sparkprop.core.BadInputException;
+import sparkprop.train.Options;
 
 /**
  * Where a run's settings come from, later ones winning: the defaults file
@@ -17,38 +17,23 @@ final class Settings {
     private Settings() {
     }
 
-    static Map<String, String> defaults() {
-        return TrainConfig.defaultValues();
-    }
-
+    /** A --config file's settings, every key checked against the option table. */
     static Map<String, String> file(String file) {
         Path path = Path.of(file);
-        if (!Files.isRegularFile(path)) throw new IllegalArgumentException("--config " + file + ": no such file");
-        try (Reader in = Files.newBufferedReader(path)) {
-            Properties p = new Properties();
-            p.load(in);
-            Map<String, String> m = toMap(p);
-            for (String key : m.keySet()) {
-                if (!TrainConfig.KEYS.contains(key)) throw new IllegalArgumentException("--config " + file + ": unknown setting '" + key + "'");
-            }
-            return m;
+        if (!Files.isRegularFile(path)) throw new BadInputException("--config " + file + ": no such file");
+        try (InputStream in = Files.newInputStream(path)) {
+            return Options.checkedMap(in, "--config " + file);
         } catch (IOException | IllegalArgumentException e) {
-            if (e instanceof IllegalArgumentException iae && iae.getMessage().startsWith("--config")) throw iae;
-            throw new IllegalArgumentException("--config " + file + ": cannot be read (" + e.getMessage() + ")");
+            if (e instanceof BadInputException bad) throw bad;
+            throw new BadInputException("--config " + file + ": cannot be read (" + e.getMessage() + ")");
         }
     }
 
     /** Defaults, then a --config file's settings, then the command line's. */
     static Map<String, String> merge(Map<String, String> fromFile, Map<String, String> overrides) {
-        Map<String, String> merged = new LinkedHashMap<>(defaults());
+        Map<String, String> merged = new LinkedHashMap<>(Options.defaults());
         merged.putAll(fromFile);
         merged.putAll(overrides);
         return merged;
-    }
-
-    private static Map<String, String> toMap(Properties p) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String key : p.stringPropertyNames()) m.put(key, p.getProperty(key).trim());
-        return m;
     }
 }

@@ -63,7 +63,7 @@ public enum Activation {
         for (Activation a : values()) {
             if (a.id().equals(name.trim().toLowerCase(Locale.ROOT))) return a;
         }
-        throw new IllegalArgumentException("unknown activation '" + name
+        throw new BadInputException("unknown activation '" + name
                 + "' (expected sigmoid, relu, tanh, identity or softmax)");
     }
 }

@@ -60,7 +60,7 @@ public enum Initializer {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         if (n.equals("glorot")) return XAVIER;
         for (Initializer i : values()) if (i.id().equals(n)) return i;
-        throw new IllegalArgumentException("unknown init '" + name
+        throw new BadInputException("unknown init '" + name
                 + "' (expected normal, standard-normal, uniform, zeros, ones, xavier or he)");
     }
 }

@@ -18,7 +18,7 @@ public record LearningRateSchedule(Kind kind, double base, long totalSteps, long
 
         public static Kind parse(String name) {
             for (Kind k : values()) if (k.id().equals(name.trim().toLowerCase(Locale.ROOT))) return k;
-            throw new IllegalArgumentException("unknown schedule '" + name + "' (expected constant, step or cosine)");
+            throw new BadInputException("unknown schedule '" + name + "' (expected constant, step or cosine)");
         }
     }
 

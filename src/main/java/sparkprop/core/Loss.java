@@ -115,6 +115,6 @@ public enum Loss {
         for (Loss l : values()) {
             if (l.id().equals(name.trim().toLowerCase(Locale.ROOT))) return l;
         }
-        throw new IllegalArgumentException("unknown loss '" + name + "' (expected ce or mse)");
+        throw new BadInputException("unknown loss '" + name + "' (expected ce or mse)");
     }
 }

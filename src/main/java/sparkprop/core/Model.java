@@ -10,7 +10,7 @@ public record Model(NetworkSpec spec, float[] params) implements java.io.Seriali
 
     public Model {
         if (params.length != spec.parameterCount()) {
-            throw new IllegalArgumentException("network " + spec.describeSizes() + " needs " + spec.parameterCount()
+            throw new BadInputException("network " + spec.describeSizes() + " needs " + spec.parameterCount()
                     + " parameters, got " + params.length);
         }
     }

@@ -14,24 +14,24 @@ public record NetworkSpec(int[] sizes, Activation hidden, Activation output, Los
 
     public NetworkSpec {
         if (sizes == null || sizes.length < 2) {
-            throw new IllegalArgumentException("layers needs at least an input and an output size, got "
+            throw new BadInputException("layers needs at least an input and an output size, got "
                     + (sizes == null ? "nothing" : Arrays.toString(sizes)));
         }
         sizes = sizes.clone();
         for (int s : sizes) {
-            if (s <= 0) throw new IllegalArgumentException("layer sizes must be positive, got " + Arrays.toString(sizes));
+            if (s <= 0) throw new BadInputException("layer sizes must be positive, got " + Arrays.toString(sizes));
         }
         if (hidden == Activation.SOFTMAX) {
-            throw new IllegalArgumentException("softmax can only be the output activation (with --loss ce)");
+            throw new BadInputException("softmax can only be the output activation (with --loss ce)");
         }
         if (!loss.accepts(output)) {
-            throw new IllegalArgumentException("output activation " + output.id() + " does not fit loss " + loss.id()
+            throw new BadInputException("output activation " + output.id() + " does not fit loss " + loss.id()
                     + (loss == Loss.CE ? " (ce uses softmax)" : " (mse takes sigmoid or identity)"));
         }
         long count = 0;
         for (int l = 1; l < sizes.length; l++) count += (long) sizes[l - 1] * sizes[l] + sizes[l];
         if (count > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("network " + Arrays.toString(sizes) + " has " + count
+            throw new BadInputException("network " + Arrays.toString(sizes) + " has " + count
                     + " parameters, more than one float array can hold");
         }
     }

@@ -1,6 +1,6 @@
 package sparkprop.core;
 
-import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -21,7 +21,7 @@ public abstract class Optimizer {
 
         public static Kind parse(String name) {
             for (Kind k : values()) if (k.id().equals(name.trim().toLowerCase(Locale.ROOT))) return k;
-            throw new IllegalArgumentException("unknown optimizer '" + name
+            throw new BadInputException("unknown optimizer '" + name
                     + "' (expected sgd, momentum, nesterov or adam)");
         }
     }
@@ -32,21 +32,24 @@ public abstract class Optimizer {
         this.weightDecay = weightDecay;
     }
 
-    /** An optimizer with zeroed state for {@code n} parameters. */
-    public static Optimizer create(Kind kind, int n, float momentum, float weightDecay) {
+    /** An optimizer with zeroed state for {@code n} parameters; Adam's betas and epsilon are used only by adam. */
+    public static Optimizer create(Kind kind, int n, float momentum, float weightDecay, float beta1, float beta2, float epsilon) {
         return switch (kind) {
             case SGD -> new Sgd(weightDecay);
             case MOMENTUM -> new Momentum(n, momentum, weightDecay, false);
             case NESTEROV -> new Momentum(n, momentum, weightDecay, true);
-            case ADAM -> new Adam(n, 0.9f, 0.999f, 1e-8f, weightDecay);
+            case ADAM -> new Adam(n, beta1, beta2, epsilon, weightDecay);
         };
     }
 
     /** θ ← θ − update(g); {@code grad} is the mean gradient of the step and may be overwritten. */
     public abstract void update(float[] params, float[] grad, float learningRate);
 
-    /** The arrays that make up the state, in a fixed order; checkpoints copy into them in place. */
-    public abstract List<float[]> state();
+    /**
+     * The arrays that make up the state, by name (live, not copies: checkpoints read them and load
+     * into them in place).
+     */
+    public abstract Map<String, float[]> state();
 
     /** Plain SGD: θ ← θ − lr·g. */
     static final class Sgd extends Optimizer {
@@ -60,8 +63,8 @@ public abstract class Optimizer {
         }
 
         @Override
-        public List<float[]> state() {
-            return List.of();
+        public Map<String, float[]> state() {
+            return Map.of();
         }
     }
 
@@ -93,8 +96,8 @@ public abstract class Optimizer {
         }
 
         @Override
-        public List<float[]> state() {
-            return List.of(velocity);
+        public Map<String, float[]> state() {
+            return Map.of("velocity", velocity);
         }
     }
 
@@ -129,8 +132,8 @@ public abstract class Optimizer {
         }
 
         @Override
-        public List<float[]> state() {
-            return List.of(m, v, step);
+        public Map<String, float[]> state() {
+            return Map.of("m", m, "v", v, "step", step);
         }
     }
 }

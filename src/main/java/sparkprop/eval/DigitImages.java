@@ -41,7 +41,7 @@ public final class DigitImages {
     /** Side of a square image of {@code width} pixels, or an error for a width that is not a square. */
     public static int side(int width) {
         int side = (int) Math.round(Math.sqrt(width));
-        if (side * side != width) throw new IllegalArgumentException("examples of " + width + " pixels are not square images");
+        if (side * side != width) throw new sparkprop.core.BadInputException("examples of " + width + " pixels are not square images");
         return side;
     }
 

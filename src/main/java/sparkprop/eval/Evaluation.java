@@ -7,11 +7,12 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import sparkprop.core.Model;
 import sparkprop.data.ExampleSource;
-import sparkprop.train.HadoopConf;
-import sparkprop.train.ShardBlock;
-import sparkprop.train.ShardLayout;
-import sparkprop.train.ShardWork;
-import sparkprop.train.ShardedData;
+import sparkprop.core.BadInputException;
+import sparkprop.shards.Forward;
+import sparkprop.shards.HadoopConf;
+import sparkprop.shards.ShardBlock;
+import sparkprop.shards.ShardLayout;
+import sparkprop.shards.ShardedData;
 
 /**
  * Evaluation as a Spark batch job: the examples are read by the executors the way training reads
@@ -23,19 +24,29 @@ public final class Evaluation {
     private final Model model;
     private final JavaRDD<ShardBlock> blocks;
 
+    /** Reads and caches the examples of {@code source}, one partition per core. */
     public Evaluation(JavaSparkContext sc, Model model, ExampleSource source) {
-        check(model, source);
+        this(sc, model, load(sc, model, source));
+    }
+
+    /** Over examples already cached (the training run's test set), so nothing is read twice. */
+    public Evaluation(JavaSparkContext sc, Model model, JavaRDD<ShardBlock> blocks) {
         this.sc = sc;
         this.model = model;
+        this.blocks = blocks;
+    }
+
+    private static JavaRDD<ShardBlock> load(JavaSparkContext sc, Model model, ExampleSource source) {
+        check(model, source);
         int parts = Math.min(sc.defaultParallelism(), source.count());
-        this.blocks = ShardedData.load(sc, source, new ShardLayout(source.count(), parts, parts), model.spec().outputSize(),
+        return ShardedData.load(sc, source, new ShardLayout(source.count(), parts, parts), model.spec().outputSize(),
                 HadoopConf.of(sc.hadoopConfiguration()));
     }
 
     /** Fails, naming both widths, when the model cannot read the data. */
     public static void check(Model model, ExampleSource source) {
         if (model.spec().inputSize() != source.width()) {
-            throw new IllegalArgumentException("the model expects " + model.spec().inputSize() + " inputs but " + source.name()
+            throw new BadInputException("the model expects " + model.spec().inputSize() + " inputs but " + source.name()
                     + " has " + source.width() + " pixels per example");
         }
     }
@@ -46,7 +57,7 @@ public final class Evaluation {
             return blocks.map(block -> {
                 Model m = shared.value();
                 ConfusionMatrix matrix = new ConfusionMatrix(m.spec().outputSize());
-                ShardWork.forward(m.spec(), m.params(), block.examples(), ShardWork.all(block.examples().count()), (first, n, output, labels, predicted) -> {
+                Forward.forward(m.spec(), m.params(), block.examples(), Forward.all(block.examples().count()), (first, n, output, labels, predicted) -> {
                     for (int j = 0; j < n; j++) matrix.add(labels[j], predicted[j]);
                     matrix.addLoss(m.spec().loss().lossAndDelta(m.spec().output(), output, labels, m.spec().outputSize(), n));
                 });
@@ -57,14 +68,22 @@ public final class Evaluation {
         }
     }
 
-    /** One CSV line per example: index, label, predicted class, then the class probabilities. */
-    public JavaRDD<String> predictionLines() {
+    /** Saves one CSV line per example as text part files under {@code dir}: index, label, predicted class, then the class probabilities. */
+    public void savePredictionLines(String dir) {
         Broadcast<Model> shared = sc.broadcast(model);
+        try {
+            predictionLines(shared).saveAsTextFile(dir);
+        } finally {
+            shared.destroy();
+        }
+    }
+
+    private JavaRDD<String> predictionLines(Broadcast<Model> shared) {
         return blocks.flatMap(block -> {
             Model m = shared.value();
             int k = m.spec().outputSize();
             List<String> lines = new ArrayList<>(block.examples().count());
-            ShardWork.forward(m.spec(), m.params(), block.examples(), ShardWork.all(block.examples().count()), (first, n, output, labels, predicted) -> {
+            Forward.forward(m.spec(), m.params(), block.examples(), Forward.all(block.examples().count()), (first, n, output, labels, predicted) -> {
                 for (int j = 0; j < n; j++) {
                     StringBuilder line = new StringBuilder();
                     line.append(block.firstExample() + first + j).append(',').append(labels[j]).append(',').append(predicted[j]);
@@ -89,7 +108,7 @@ public final class Evaluation {
                 Model m = shared.value();
                 int classes = m.spec().outputSize(), width = block.examples().width();
                 List<Misclassified> wrong = new ArrayList<>();
-                ShardWork.forward(m.spec(), m.params(), block.examples(), ShardWork.all(block.examples().count()), (first, n, output, labels, predicted) -> {
+                Forward.forward(m.spec(), m.params(), block.examples(), Forward.all(block.examples().count()), (first, n, output, labels, predicted) -> {
                     for (int j = 0; j < n; j++) {
                         if (predicted[j] == labels[j]) continue;
                         int e = first + j;

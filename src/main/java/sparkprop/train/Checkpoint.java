@@ -15,55 +15,68 @@ import java.util.List;
 import java.util.Map;
 import sparkprop.core.ModelFile;
 import sparkprop.core.ModelFileException;
+import sparkprop.core.Optimizer;
 
 /**
  * The state of a run at the end of an epoch, enough to continue it bit for bit. Little-endian:
  * <pre>
- *   0     8   magic, ASCII "SPRPCKPT"
- *   8     4   int32 format version = 1
- *   12    4   int32 J, length of the JSON header
- *   16    J   UTF-8 JSON: epochs_done, best_epoch, best_score, epochs_without_improvement,
- *             config (option name to value), history (the per-epoch metrics so far)
- *   16+J  4   int32 K, number of float arrays: params, best params, the optimizer's state, then
- *             with --ema the parameter average
- *   ...       per array: int32 length n, then n float32
- *   end   32  SHA-256 of every byte before it
+ *   offset  size  field
+ *   0       8     magic, ASCII "SPRPCKPT"
+ *   8       4     int32 format version = 2
+ *   12      4     int32 J, length of the JSON header
+ *   16      J     UTF-8 JSON: epochs_done, best_epoch, best_score (the kept model's validation
+ *                 loss), epochs_without_improvement, data (the training data's path), config (the
+ *                 hyperparameters: option key to value), history (the per-epoch metrics so far),
+ *                 arrays (the names of the float arrays below, in order)
+ *   16+J    4     int32 K, number of float arrays
+ *   ...           per array: int32 length n, then n float32
+ *   end     32    SHA-256 of every byte before it
  * </pre>
- * The random position needs no field: every random choice derives from (seed, epoch, step,
+ * Arrays: {@code params}, {@code best_params}, {@code optimizer.<name>} for each part of the
+ * optimizer's state (velocity; Adam's m, v, step), and {@code average} with --ema. Version 1 files
+ * (arrays by position, run settings inside config) still load.
+ *
+ * <p>The random position needs no field: every random choice derives from (seed, epoch, step,
  * shard), so the epoch count is the position. Written to a temporary name and renamed.
  */
 public final class Checkpoint {
     public static final String FILE = "checkpoint.bin";
     private static final byte[] MAGIC = "SPRPCKPT".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PARAMS = "params", BEST = "best_params", AVERAGE = "average", OPTIMIZER = "optimizer.";
+    /** Version 1 wrote the optimizer's arrays in this order (whichever of them it has). */
+    private static final List<String> V1_OPTIMIZER_ORDER = List.of("velocity", "m", "v", "step");
 
-    /** A checkpoint read back: the config it was taken under and the loop's state. */
-    public record Loaded(TrainConfig config, TrainingState state) {
+    /** A checkpoint read back: the hyperparameters, the training data's path and the loop's state. */
+    public record Loaded(TrainConfig config, String data, TrainingState state) {
     }
 
     private Checkpoint() {
     }
 
-    public static void save(Path file, TrainConfig config, TrainingState state) throws IOException {
+    public static void save(Path file, TrainConfig config, String data, TrainingState state) throws IOException {
+        Map<String, float[]> arrays = new LinkedHashMap<>();
+        arrays.put(PARAMS, state.params());
+        arrays.put(BEST, state.selection().bestParams());
+        state.optimizer().state().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> arrays.put(OPTIMIZER + e.getKey(), e.getValue()));
+        if (state.average() != null) arrays.put(AVERAGE, state.average());
         Map<String, Object> header = new LinkedHashMap<>();
-        header.put("epochs_done", state.epochsDone);
-        header.put("best_epoch", state.bestEpoch);
-        header.put("best_score", state.bestScore);
-        header.put("epochs_without_improvement", state.epochsWithoutImprovement);
+        header.put("epochs_done", state.epochsDone());
+        header.put("best_epoch", state.selection().bestEpoch());
+        header.put("best_score", state.selection().bestValidationLoss());
+        header.put("epochs_without_improvement", state.selection().epochsWithoutImprovement());
+        header.put("data", data);
         header.put("config", config.toMap());
-        header.put("history", state.history);
+        header.put("history", state.history());
+        header.put("arrays", List.copyOf(arrays.keySet()));
         byte[] json = JSON.writeValueAsBytes(header);
-        List<float[]> arrays = new ArrayList<>();
-        arrays.add(state.params);
-        arrays.add(state.bestParams);
-        arrays.addAll(state.optimizerState);
-        if (state.average != null) arrays.add(state.average);
         long size = 16 + json.length + 4 + 32;
-        for (float[] a : arrays) size += 4 + 4L * a.length;
+        for (float[] a : arrays.values()) size += 4 + 4L * a.length;
         ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
         out.put(MAGIC).putInt(VERSION).putInt(json.length).put(json).putInt(arrays.size());
-        for (float[] a : arrays) {
+        for (float[] a : arrays.values()) {
             out.putInt(a.length);
             out.asFloatBuffer().put(a);
             out.position(out.position() + 4 * a.length);
@@ -85,7 +98,7 @@ public final class Checkpoint {
         ByteBuffer in = ByteBuffer.wrap(bytes, 0, bytes.length - 32).order(ByteOrder.LITTLE_ENDIAN);
         in.position(8);
         int version = in.getInt();
-        if (version != VERSION) throw new ModelFileException(name + ": checkpoint version " + version + " is not supported");
+        if (version != 1 && version != VERSION) throw new ModelFileException(name + ": checkpoint version " + version + " is not supported");
         int jsonLength = in.getInt();
         Map<String, Object> header = JSON.readValue(bytes, 16, jsonLength, new TypeReference<>() { });
         in.position(16 + jsonLength);
@@ -98,21 +111,38 @@ public final class Checkpoint {
             arrays.add(a);
         }
         @SuppressWarnings("unchecked")
-        Map<String, String> configMap = (Map<String, String>) header.get("config");
-        // Checkpoints written before dropout, max-norm and the average existed trained without them.
-        Map<String, String> settings = new java.util.LinkedHashMap<>(Map.of("input-dropout", "0", "dropout", "0", "max-norm", "0", "ema", "0"));
-        settings.putAll(configMap);
+        Map<String, String> settings = (Map<String, String>) header.get("config");
+        // Version 1 kept the run settings (data, master, out, partitions) in config; fromMap ignores them.
         TrainConfig config = TrainConfig.fromMap(settings);
-        float[] average = config.ema() > 0 ? arrays.remove(arrays.size() - 1) : null;
-        TrainingState state = new TrainingState(arrays.get(0), arrays.subList(2, arrays.size()));
-        state.average = average;
-        state.bestParams = arrays.get(1);
-        state.epochsDone = (int) number(header.get("epochs_done"));
-        state.bestEpoch = (int) number(header.get("best_epoch"));
-        state.bestScore = number(header.get("best_score"));
-        state.epochsWithoutImprovement = (int) number(header.get("epochs_without_improvement"));
-        state.history.addAll(JSON.convertValue(header.get("history"), new TypeReference<List<EpochMetrics>>() { }));
-        return new Loaded(config, state);
+        String data = version == 1 ? settings.get("data") : (String) header.get("data");
+        Optimizer optimizer = config.newOptimizer(arrays.get(0).length);
+        Map<String, float[]> named = new LinkedHashMap<>();
+        if (version == 1) {
+            // By position: params, best params, the optimizer's arrays, then the average with --ema.
+            named.put(PARAMS, arrays.get(0));
+            named.put(BEST, arrays.get(1));
+            int at = 2;
+            for (String part : V1_OPTIMIZER_ORDER) if (optimizer.state().containsKey(part)) named.put(OPTIMIZER + part, arrays.get(at++));
+            if (config.ema() > 0) named.put(AVERAGE, arrays.get(at));
+        } else {
+            @SuppressWarnings("unchecked")
+            List<String> names = (List<String>) header.get("arrays");
+            if (names.size() != arrays.size()) throw new ModelFileException(name + ": names " + names.size() + " arrays but holds " + arrays.size());
+            for (int i = 0; i < names.size(); i++) named.put(names.get(i), arrays.get(i));
+        }
+        for (Map.Entry<String, float[]> part : optimizer.state().entrySet()) {
+            float[] saved = named.get(OPTIMIZER + part.getKey());
+            if (saved == null || saved.length != part.getValue().length) {
+                throw new ModelFileException(name + ": no " + OPTIMIZER + part.getKey() + " of the right size for --optimizer " + config.optimizer().id());
+            }
+            System.arraycopy(saved, 0, part.getValue(), 0, saved.length);
+        }
+        ModelSelection selection = new ModelSelection(config.validation() > 0, named.get(BEST), (int) number(header.get("best_epoch")),
+                number(header.get("best_score")), (int) number(header.get("epochs_without_improvement")));
+        List<EpochMetrics> history = JSON.convertValue(header.get("history"), new TypeReference<List<EpochMetrics>>() { });
+        TrainingState state = new TrainingState(named.get(PARAMS), optimizer, config.ema() > 0 ? named.get(AVERAGE) : null, selection, history,
+                (int) number(header.get("epochs_done")));
+        return new Loaded(config, data, state);
     }
 
     /** A number from the JSON header; non-finite doubles are written as strings ("Infinity"). */

@@ -5,12 +5,12 @@ import sparkprop.core.Backprop;
 import sparkprop.core.Dropout;
 import sparkprop.core.NetworkSpec;
 import sparkprop.core.Seeds;
-import sparkprop.data.Examples;
+import sparkprop.shards.ShardBlock;
 
 /**
- * The per-partition work of the loop, free of Spark so it can be tested and benchmarked alone:
- * the gradient sum of a step over a partition's shards, and loss/accuracy over examples.
- * Work buffers are kept per thread and reused across steps.
+ * A partition's work in a training step, free of Spark so it can be tested and benchmarked alone:
+ * the exact gradient sum of the step over the partition's shards. Work buffers are kept per thread
+ * and reused across steps.
  */
 public final class ShardWork {
     private static final ThreadLocal<Workspace> WORKSPACE = new ThreadLocal<>();
@@ -75,7 +75,7 @@ public final class ShardWork {
         Workspace w = workspace(spec);
         w.sum.clear();
         addStepGradient(w.sum, w, params, blocks, plan, dropout);
-        return w.sum.encode();
+        return PackedSum.encode(w.sum);
     }
 
     private static void addStepGradient(GradientSum sum, Workspace w, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout) {
@@ -89,65 +89,6 @@ public final class ShardWork {
             long maskSeed = Seeds.derive(plan.seed(), DROPOUT, plan.epoch(), plan.step(), block.shard());
             double loss = w.backprop.lossAndGradient(params, w.x, w.y, n, w.gradient, dropout, maskSeed);
             sum.addShard(w.gradient, loss, n);
-        }
-    }
-
-    /** What a chunked forward pass hands over: a chunk's outputs, labels and predicted classes. */
-    public interface ChunkConsumer {
-        /**
-         * @param from   position of the chunk's first example in the {@code indices} given
-         * @param output (k, n) outputs, valid only during the call (it is the work buffer)
-         */
-        void accept(int from, int n, float[] output, int[] labels, int[] predicted);
-    }
-
-    /** Runs the network over {@code examples[indices]} in chunks, reusing this thread's buffers. */
-    public static void forward(NetworkSpec spec, float[] params, Examples examples, int[] indices, ChunkConsumer consumer) {
-        Workspace w = workspace(spec);
-        final int chunk = 500;
-        w.ensure(chunk);
-        int[] predicted = new int[chunk];
-        for (int from = 0; from < indices.length; from += chunk) {
-            int n = Math.min(chunk, indices.length - from);
-            examples.toInputs(indices, from, n, w.x, w.y);
-            float[] output = w.backprop.forward(params, w.x, n);
-            Backprop.argmax(output, spec.outputSize(), n, predicted);
-            consumer.accept(from, n, output, w.y, predicted);
-        }
-    }
-
-    /** Loss and correct predictions over the given examples. */
-    public static Score score(NetworkSpec spec, float[] params, Examples examples, int[] indices) {
-        long[] correct = {0};
-        double[] loss = {0};
-        forward(spec, params, examples, indices, (from, n, output, labels, predicted) -> {
-            for (int j = 0; j < n; j++) if (predicted[j] == labels[j]) correct[0]++;
-            loss[0] += spec.loss().lossAndDelta(spec.output(), output, labels, spec.outputSize(), n);
-        });
-        return new Score(correct[0], loss[0], indices.length);
-    }
-
-    /** 0, 1, ..., n-1: every example of a block, in order. */
-    public static int[] all(int n) {
-        int[] indices = new int[n];
-        for (int i = 0; i < n; i++) indices[i] = i;
-        return indices;
-    }
-
-    /** Correct predictions and summed loss over some examples; adds up across partitions. */
-    public record Score(long correct, double lossSum, long count) implements java.io.Serializable {
-        public static final Score EMPTY = new Score(0, 0, 0);
-
-        public Score plus(Score o) {
-            return new Score(correct + o.correct, lossSum + o.lossSum, count + o.count);
-        }
-
-        public double accuracy() {
-            return count == 0 ? Double.NaN : (double) correct / count;
-        }
-
-        public double meanLoss() {
-            return count == 0 ? Double.NaN : lossSum / count;
         }
     }
 }

@@ -1,5 +1,6 @@
 package sparkprop.train;
 
+import sparkprop.shards.ShardLayout;
 import java.io.Serializable;
 
 /** Everything a task needs to know about a step besides the parameters: where it is and how big. */

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +44,7 @@ class ResumeTest {
     void resumeKeepsTheParameterAverage() throws Exception {
         assertResumeIsBitIdentical("ema", "--ema", "0.95");
         Checkpoint.Loaded loaded = Checkpoint.load(dir.resolve("ema-split").resolve("checkpoint.bin"));
-        assertTrue(loaded.state().average != null && loaded.config().ema() == 0.95, "the checkpoint carries the average");
+        assertTrue(loaded.state().average() != null && loaded.config().ema() == 0.95, "the checkpoint carries the average");
     }
 
     private static void assertResumeIsBitIdentical(String name, String... options) throws Exception {
@@ -67,13 +69,13 @@ class ResumeTest {
         assertArrayEquals(Files.readAllBytes(whole.resolve("model.bin")), Files.readAllBytes(split.resolve("model.bin")));
         // Checkpoints hold timings too, so compare what the loop carries: parameters and optimizer state.
         Checkpoint.Loaded a = Checkpoint.load(whole.resolve("checkpoint.bin")), b = Checkpoint.load(split.resolve("checkpoint.bin"));
-        assertArrayEquals(a.state().params, b.state().params);
-        assertEquals(a.state().optimizerState.size(), b.state().optimizerState.size());
-        for (int i = 0; i < a.state().optimizerState.size(); i++) {
-            assertArrayEquals(a.state().optimizerState.get(i), b.state().optimizerState.get(i));
+        assertArrayEquals(a.state().params(), b.state().params());
+        assertEquals(a.state().optimizer().state().keySet(), b.state().optimizer().state().keySet());
+        for (String part : a.state().optimizer().state().keySet()) {
+            assertArrayEquals(a.state().optimizer().state().get(part), b.state().optimizer().state().get(part), part);
         }
-        if (a.state().average != null || b.state().average != null) assertArrayEquals(a.state().average, b.state().average);
-        assertEquals(a.state().bestEpoch, b.state().bestEpoch);
+        if (a.state().average() != null || b.state().average() != null) assertArrayEquals(a.state().average(), b.state().average());
+        assertEquals(a.state().selection().bestEpoch(), b.state().selection().bestEpoch());
         assertEquals(4, Files.readAllLines(split.resolve("metrics.jsonl")).size());
         ObjectMapper json = new ObjectMapper();
         assertEquals(json.readTree(whole.resolve("summary.json").toFile()).get("model_sha256"),
@@ -88,8 +90,8 @@ class ResumeTest {
         byte[] model = Files.readAllBytes(run.resolve("model.bin"));
         // Parameters so large that the next forward pass overflows: the state a runaway rate leads to.
         Checkpoint.Loaded good = Checkpoint.load(run.resolve("checkpoint.bin"));
-        for (int i = 0; i < good.state().params.length; i++) good.state().params[i] *= 1e30f;
-        Checkpoint.save(run.resolve("checkpoint.bin"), good.config(), good.state());
+        for (int i = 0; i < good.state().params().length; i++) good.state().params()[i] *= 1e30f;
+        Checkpoint.save(run.resolve("checkpoint.bin"), good.config(), good.data(), good.state());
         byte[] checkpoint = Files.readAllBytes(run.resolve("checkpoint.bin"));
 
         CliRun resumed = CliRun.of("train", "--resume", run.toString());
@@ -99,6 +101,26 @@ class ResumeTest {
         assertArrayEquals(checkpoint, Files.readAllBytes(run.resolve("checkpoint.bin")), "last checkpoint intact");
         assertArrayEquals(model, Files.readAllBytes(run.resolve("model.bin")), "best model intact");
         assertEquals(1, Files.readAllLines(run.resolve("metrics.jsonl")).size());
+    }
+
+    @Test
+    void stopAfterAtOrBelowTheEpochsDoneIsRefusedAndTouchesNothing() throws Exception {
+        Path run = dir.resolve("already-past");
+        assertEquals(0, CliRun.of(args(run, "--stop-after", "2")).exitCode());
+        Map<String, byte[]> before = new java.util.TreeMap<>();
+        try (var files = Files.list(run)) {
+            for (Path f : files.toList()) before.put(f.getFileName().toString(), Files.readAllBytes(f));
+        }
+        for (String n : new String[]{"1", "2"}) {
+            CliRun again = CliRun.of("train", "--resume", run.toString(), "--stop-after", n);
+            assertEquals(2, again.exitCode(), again.err());
+            assertTrue(again.errorLines().contains("--stop-after " + n + ": the run in " + run + " is already past it (2 epochs done)"), again.err());
+        }
+        try (var files = Files.list(run)) {
+            List<Path> after = files.toList();
+            assertEquals(before.keySet(), new java.util.TreeSet<>(after.stream().map(p -> p.getFileName().toString()).toList()));
+            for (Path f : after) assertArrayEquals(before.get(f.getFileName().toString()), Files.readAllBytes(f), f + " untouched");
+        }
     }
 
     @Test

@@ -212,6 +212,19 @@ class TrainCommandTest {
         CliRun unknown = CliRun.of("train", "--data", data, "--config", config.toString(), "--out", dir.resolve("c2").toString());
         assertEquals(2, unknown.exitCode());
         assertTrue(unknown.errorLines().contains("unknown setting 'colour'"), unknown.err());
+        // Defaults < file < command line: the file's values are used, the command line's win, the rest are the defaults.
+        Files.writeString(config, "layers=64,12,10\nepochs=2\nlearning-rate=0.2\nbatch-size=40\n");
+        Path out = dir.resolve("c3");
+        CliRun good = CliRun.of("train", "--data", data, "--config", config.toString(), "--learning-rate", "0.3", "--master", "local[2]",
+                "--out", out.toString());
+        assertEquals(0, good.exitCode(), good.err());
+        JsonNode used = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("config");
+        assertEquals("64,12,10", used.get("layers").asText(), "from the file");
+        assertEquals("2", used.get("epochs").asText(), "from the file");
+        assertEquals("0.3", used.get("learning-rate").asText(), "the command line wins over the file");
+        assertEquals(sparkprop.train.Options.defaults().get("momentum"), used.get("momentum").asText(), "the default");
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        assertTrue(good.out().contains("64-12-10"), good.out());
     }
 
     @Test

@@ -62,14 +62,14 @@ class GradientSumTest {
         a.addShard(g[1], 7.5, 11);
         b.addShard(g[2], 1e4, 12);
         GradientSum direct = new GradientSum(1000).merge(a).merge(b);
-        GradientSum wire = GradientSum.decode(GradientSum.merge(a.encode(), b.encode()));
+        GradientSum wire = PackedSum.decode(PackedSum.merge(PackedSum.encode(a), PackedSum.encode(b)));
         assertArrayEquals(mean(direct, 33), mean(wire, 33));
         assertEquals(direct.lossSum(), wire.lossSum());
         assertEquals(33, wire.examples());
-        assertTrue(a.encode().length < 8 * 1000, "smaller than raw longs: " + a.encode().length);
+        assertTrue(PackedSum.encode(a).length < 8 * 1000, "smaller than raw longs: " + PackedSum.encode(a).length);
         GradientSum nan = new GradientSum(1000);
         nan.addShard(new float[1000], Double.NaN, 1);
-        assertTrue(GradientSum.decode(nan.encode()).diverged());
+        assertTrue(PackedSum.decode(PackedSum.encode(nan)).diverged());
     }
 
     @Test
@@ -101,9 +101,11 @@ class GradientSumTest {
                 values[n - 1] = Long.MAX_VALUE;
                 values[n - 2] = Long.MIN_VALUE;
             }
-            byte[] wire = GradientSum.ofRaw(values).encode();
-            assertArrayEquals(values, GradientSum.decode(wire).raw(), "n = " + n);
-            long[] doubled = GradientSum.decode(wire).addEncoded(wire).raw();
+            byte[] wire = PackedSum.encode(values, 0, false, 0);
+            assertArrayEquals(values, PackedSum.decode(wire).gradient, "n = " + n);
+            GradientSum twice = PackedSum.decode(wire);
+            PackedSum.addInto(wire, twice);
+            long[] doubled = twice.gradient;
             for (int i = 0; i < n; i++) assertEquals(values[i] * 2, doubled[i], "n = " + n + ", value " + i);
         }
     }
@@ -112,9 +114,9 @@ class GradientSumTest {
     void smallValuesTakeFewBytes() {
         long[] values = new long[64 * 100];
         for (int i = 0; i < values.length; i++) values[i] = (i % 7) - 3; // zigzag: at most 3 bits
-        int bytes = GradientSum.ofRaw(values).encode().length;
+        int bytes = PackedSum.encode(values, 0, false, 0).length;
         assertTrue(bytes <= 17 + 100 * (1 + 8 * 3), "3-bit values in " + bytes + " bytes");
-        assertEquals(17 + 100, GradientSum.ofRaw(new long[64 * 100]).encode().length, "zero blocks take one byte each");
+        assertEquals(17 + 100, PackedSum.encode(new long[64 * 100], 0, false, 0).length, "zero blocks take one byte each");
     }
 
     @Test
@@ -128,10 +130,12 @@ class GradientSumTest {
             b.addShard(g[2], -0.25, 6);
             c.addShard(g[3], 4, 5);
             c.addShard(g[4], 8, 5);
-            GradientSum whole = GradientSum.decode(a.encode()).addEncoded(b.encode()).addEncoded(c.encode());
+            GradientSum whole = PackedSum.decode(PackedSum.encode(a));
+            PackedSum.addInto(PackedSum.encode(b), whole);
+            PackedSum.addInto(PackedSum.encode(c), whole);
             float[] expected = new float[n], actual = new float[n];
             whole.meanGradient(expected, 30);
-            GradientSum.Totals totals = GradientSum.meanOf(java.util.List.of(a.encode(), b.encode(), c.encode()), actual, 30);
+            GradientSum.Totals totals = PackedSum.meanOf(java.util.List.of(PackedSum.encode(a), PackedSum.encode(b), PackedSum.encode(c)), actual, 30);
             assertArrayEquals(expected, actual, "n = " + n);
             assertEquals(whole.lossSum(), totals.lossSum());
             assertEquals(30, totals.examples());
@@ -139,7 +143,7 @@ class GradientSumTest {
         }
         GradientSum nan = new GradientSum(3);
         nan.addShard(new float[]{0f, 1f, Float.NaN}, 1, 1);
-        assertTrue(GradientSum.meanOf(java.util.List.of(nan.encode()), new float[3], 1).diverged());
+        assertTrue(PackedSum.meanOf(java.util.List.of(PackedSum.encode(nan)), new float[3], 1).diverged());
     }
 
     @Test
@@ -152,7 +156,7 @@ class GradientSumTest {
         reused.addShard(g[1], 2, 3);
         GradientSum fresh = new GradientSum(1000);
         fresh.addShard(g[1], 2, 3);
-        assertArrayEquals(fresh.raw(), reused.raw());
+        assertArrayEquals(fresh.gradient, reused.gradient);
         assertEquals(fresh.lossSum(), reused.lossSum());
         assertEquals(3, reused.examples());
         assertFalse(reused.diverged());

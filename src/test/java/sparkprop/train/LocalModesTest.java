@@ -18,8 +18,8 @@ class LocalModesTest {
     private float[] trainOn(String master, Dataset data) {
         JavaSparkContext sc = SparkTestContext.start(master);
         try {
-            Trainer trainer = new Trainer(sc, data, TestConfigs.with("layers", "64,20,10", "shards", "4", "batch-size", "32",
-                    "epochs", "2", "seed", "3", "validation", "40"));
+            Trainer trainer = TestConfigs.trainer(sc, data, "layers", "64,20,10", "shards", "4", "batch-size", "32",
+                    "epochs", "2", "seed", "3", "validation", "40");
             return trainer.run(trainer.initialState(), new TrainingListener() { }).model().params();
         } finally {
             sc.stop();

@@ -1,5 +1,7 @@
 package sparkprop.train;
 
+import sparkprop.shards.ShardSampler;
+import sparkprop.shards.ShardLayout;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,10 +46,9 @@ class TrainerTest {
 
     @Test
     void aSparkStepEqualsTheSameStepComputedByTheCoreAlone() throws Exception {
-        TrainConfig config = TestConfigs.with("layers", "36,16,10", "shards", "4", "batch-size", "30", "partitions", "2",
+        Trainer trainer = TestConfigs.trainer(sc, small, "layers", "36,16,10", "shards", "4", "batch-size", "30", "partitions", "2",
                 "validation", "20", "seed", "5");
-        Trainer trainer = new Trainer(sc, small, config);
-        float[] params = trainer.initialState().params;
+        float[] params = trainer.initialState().params();
         StepPlan plan = new StepPlan(5, 20, 1, 2, 30, trainer.layout());
         float[] spark = new float[params.length];
         GradientSum.Totals distributed = trainer.stepGradient(params, plan, spark);
@@ -88,7 +89,7 @@ class TrainerTest {
     }
 
     private static float[] train(Dataset data, String... settings) {
-        Trainer trainer = new Trainer(sc, data, TestConfigs.with(settings));
+        Trainer trainer = TestConfigs.trainer(sc, data, settings);
         return trainer.run(trainer.initialState(), new TrainingListener() { }).model().params();
     }
 
@@ -132,22 +133,48 @@ class TrainerTest {
     @Test
     void withEmaTheModelIsTheAverageAndTrainingFollowsTheRawParameters() {
         String[] base = {"layers", "36,16,10", "shards", "6", "batch-size", "24", "epochs", "2", "seed", "9", "dropout", "0.3", "partitions", "2"};
-        Trainer plain = new Trainer(sc, small, TestConfigs.with(base));
+        Trainer plain = TestConfigs.trainer(sc, small, base);
         TrainingState raw = plain.initialState();
         float[] plainModel = plain.run(raw, new TrainingListener() { }).model().params();
 
-        Trainer averaged = new Trainer(sc, small, TestConfigs.with(concat(base, "ema", "0.9")));
+        Trainer averaged = TestConfigs.trainer(sc, small, concat(base, "ema", "0.9"));
         TrainingState state = averaged.initialState();
         float[] model = averaged.run(state, new TrainingListener() { }).model().params();
 
-        assertArrayEquals(raw.params, state.params, "the average does not feed back into training");
-        assertArrayEquals(plainModel, raw.params, "without --ema the model is the raw parameters");
-        assertArrayEquals(state.average, model, "with --ema the model is the average");
-        assertFalse(java.util.Arrays.equals(model, state.params));
+        assertArrayEquals(raw.params(), state.params(), "the average does not feed back into training");
+        assertArrayEquals(plainModel, raw.params(), "without --ema the model is the raw parameters");
+        assertArrayEquals(state.average(), model, "with --ema the model is the average");
+        assertFalse(java.util.Arrays.equals(model, state.params()));
         double gap = 0;
-        for (int i = 0; i < model.length; i++) gap = Math.max(gap, Math.abs(model[i] - state.params[i]));
+        for (int i = 0; i < model.length; i++) gap = Math.max(gap, Math.abs(model[i] - state.params()[i]));
         assertTrue(gap < 0.5, "an average of recent iterates stays near the last: " + gap);
         assertArrayEquals(model, train(small, concat(concat(base, "ema", "0.9"), "partitions", "3")), "reproducible on other partitionings");
+    }
+
+    @Test
+    void moreThanEightPartitionsAreTreeReducedToTheSameBits() {
+        String[] base = {"layers", "36,16,10", "shards", "12", "batch-size", "36", "epochs", "1", "seed", "4", "dropout", "0.2"};
+        float[] collected = train(small, concat(base, "partitions", "2"));
+        Trainer tree = TestConfigs.trainer(sc, small, concat(base, "partitions", "12"));
+        assertEquals(12, tree.layout().partitions(), "the tree path is taken");
+        assertArrayEquals(collected, tree.run(tree.initialState(), new TrainingListener() { }).model().params());
+    }
+
+    @Test
+    void theSparkLoopEndsInTheSameBitsAsThePlainLoopWithoutSpark() throws Exception {
+        String[] settings = {"layers", "36,16,10", "shards", "6", "batch-size", "24", "epochs", "3", "seed", "2", "validation", "30",
+                "input-dropout", "0.1", "dropout", "0.3", "max-norm", "2", "optimizer", "nesterov", "partitions", "3"};
+        Trainer trainer = TestConfigs.trainer(sc, small, settings);
+        TrainingResult spark = trainer.run(trainer.initialState(), new TrainingListener() { });
+        Configuration conf = new Configuration();
+        TrainingResult plain = PlainLoop.run(TestConfigs.with(settings), small.train().read(conf, 0, small.train().count()),
+                small.test().read(conf, 0, small.test().count()));
+        assertArrayEquals(spark.model().params(), plain.model().params());
+        assertEquals(spark.bestEpoch(), plain.bestEpoch());
+        for (int e = 0; e < 3; e++) {
+            assertEquals(spark.history().get(e).valLoss(), plain.history().get(e).valLoss(), 1e-9, "validation loss, epoch " + (e + 1));
+            assertEquals(spark.history().get(e).testAccuracy(), plain.history().get(e).testAccuracy(), "test accuracy, epoch " + (e + 1));
+        }
     }
 
     @Test
@@ -158,8 +185,8 @@ class TrainerTest {
 
     @Test
     void aShortTrainingLearns() {
-        Trainer trainer = new Trainer(sc, learnable, TestConfigs.with("layers", "100,32,10", "shards", "4", "batch-size", "64",
-                "epochs", "3", "validation", "300", "learning-rate", "0.05"));
+        Trainer trainer = TestConfigs.trainer(sc, learnable, "layers", "100,32,10", "shards", "4", "batch-size", "64",
+                "epochs", "3", "validation", "300", "learning-rate", "0.05");
         TrainingResult result = trainer.run(trainer.initialState(), new TrainingListener() { });
         EpochMetrics first = result.history().get(0), last = result.history().get(2);
         System.out.printf("short training: test accuracy %.3f, val accuracy %.3f, loss %.4f -> %.4f%n", last.testAccuracy(),
@@ -172,8 +199,8 @@ class TrainerTest {
 
     @Test
     void divergenceStopsWithAMessageAboutTheLearningRate() {
-        Trainer trainer = new Trainer(sc, learnable, TestConfigs.with("layers", "100,32,10", "init", "standard-normal",
-                "learning-rate", "1e30", "schedule", "constant", "epochs", "1"));
+        Trainer trainer = TestConfigs.trainer(sc, learnable, "layers", "100,32,10", "init", "standard-normal",
+                "learning-rate", "1e30", "schedule", "constant", "epochs", "1");
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
                 () -> trainer.run(trainer.initialState(), new TrainingListener() { }));
         assertTrue(e.getMessage().contains("lower --learning-rate"), e.getMessage());
@@ -182,10 +209,10 @@ class TrainerTest {
     @Test
     void batchLargerThanTheDataIsRefusedBeforeAnyStep() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Trainer(sc, small, TestConfigs.with("layers", "36,10", "batch-size", "500")));
+                () -> TestConfigs.trainer(sc, small, "layers", "36,10", "batch-size", "500"));
         assertTrue(e.getMessage().contains("--batch-size 500"), e.getMessage());
         IllegalArgumentException shards = assertThrows(IllegalArgumentException.class,
-                () -> new Trainer(sc, small, TestConfigs.with("layers", "36,10", "shards", "300", "batch-size", "300")));
+                () -> TestConfigs.trainer(sc, small, "layers", "36,10", "shards", "300", "batch-size", "300"));
         assertTrue(shards.getMessage().contains("--shards 300: more than the 203 training examples"), shards.getMessage());
     }
 

@@ -1,4 +1,4 @@
-package sparkprop.train;
+package sparkprop.shards;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package sparkprop.train;
+package sparkprop.shards;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package sparkprop.train;
+package sparkprop.shards;
 
 import java.io.Serializable;
 import java.util.HashMap;

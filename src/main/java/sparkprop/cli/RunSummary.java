@@ -1,0 +1,17 @@
+package sparkprop.cli;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Map;
+
+/**
+ * What {@code summary.json} says about a finished (or stopped) run, written with snake_case keys.
+ * The accuracy, loss and hash are those of the saved model: the kept epoch.
+ *
+ * @param valLoss the kept epoch's validation loss; null (left out) without --validation
+ * @param config  every setting of the run: the hyperparameters and the run settings
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+record RunSummary(double testAccuracy, double testLoss, int epochs, int bestEpoch, Double valLoss, boolean complete,
+                  boolean stoppedEarly, double trainSeconds, String modelFile, String modelSha256, String network, int parameters,
+                  String master, int defaultParallelism, String blas, Map<String, String> config) {
+}

@@ -1,0 +1,90 @@
+package sparkprop.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import sparkprop.core.BadInputException;
+
+/** The option table against the defaults file, the config records and the README. */
+class OptionsTest {
+    /** Options of the train command that are not settings (not in the table). */
+    private static final Set<String> COMMAND_OPTIONS = Set.of("config", "stop-after", "resume");
+
+    @Test
+    void everyOptionHasADefaultInConfAndNothingElseIsThere() {
+        Map<String, String> defaults = Options.defaults();
+        assertEquals(Set.copyOf(Options.keys()), defaults.keySet());
+    }
+
+    @Test
+    void everyRecordComponentIsFilledByExactlyOneOptionOfItsScope() {
+        int model = TrainConfig.class.getRecordComponents().length, run = RunSettings.class.getRecordComponents().length;
+        long modelRows = Options.ALL.stream().filter(o -> o.scope() == Options.Scope.MODEL).count();
+        assertEquals(model, modelRows);
+        assertEquals(Options.ALL.size(), model + run);
+        // Round trips: the map a config writes builds the same config.
+        TrainConfig config = TrainConfig.defaults().with("optimizer", "adam").with("adam-beta2", "0.99");
+        assertEquals(config, TrainConfig.fromMap(config.toMap()));
+        assertEquals(0.99, config.adamBeta2());
+        assertEquals(Set.copyOf(config.toMap().keySet()),
+                Set.copyOf(Options.ALL.stream().filter(o -> o.scope() == Options.Scope.MODEL).map(Options.Option::key).toList()));
+    }
+
+    @Test
+    void theReadmeOptionTableMatchesTheOptionTable() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("| option | default | meaning |");
+        assertTrue(start >= 0, "the README has the option table");
+        Map<String, String> rows = new LinkedHashMap<>();
+        Pattern row = Pattern.compile("^\\| `--([a-z0-9-]+)[^`]*` \\| (?:`([^`]*)`)? *\\|", Pattern.MULTILINE);
+        String table = readme.substring(start, readme.indexOf("\n\n", start));
+        Matcher m = row.matcher(table);
+        while (m.find()) rows.put(m.group(1), m.group(2) == null ? "" : m.group(2));
+        Map<String, String> defaults = Options.defaults();
+        for (String key : Options.keys()) {
+            assertTrue(rows.containsKey(key), "README lacks --" + key);
+            assertEquals(defaults.get(key), rows.get(key), "README's default of --" + key);
+        }
+        for (String key : rows.keySet()) {
+            assertTrue(Options.keys().contains(key) || COMMAND_OPTIONS.contains(key), "README names --" + key + ", which the code does not have");
+        }
+    }
+
+    @Test
+    void aMissingOptionTakesItsValueFromBeforeItExistedOrFails() {
+        Map<String, String> old = new LinkedHashMap<>(TrainConfig.defaults().toMap());
+        old.remove("ema");
+        old.remove("adam-epsilon");
+        TrainConfig config = TrainConfig.fromMap(old);
+        assertEquals(0, config.ema());
+        assertEquals(1e-8, config.adamEpsilon());
+        old.remove("layers");
+        BadInputException e = assertThrows(BadInputException.class, () -> TrainConfig.fromMap(old));
+        assertTrue(e.getMessage().contains("--layers has no value"), e.getMessage());
+    }
+
+    @Test
+    void runSettingsAreNotHyperparametersAndUnknownKeysAreRefused() {
+        Map<String, String> settings = Options.defaults();
+        settings.put("master", "local[3]");
+        settings.put("partitions", "7");
+        assertEquals(TrainConfig.defaults(), TrainConfig.fromMap(settings), "run settings do not change the hyperparameters");
+        RunSettings run = RunSettings.fromMap(settings);
+        assertEquals(7, run.partitions());
+        assertTrue(!run.out().contains(RunSettings.TIMESTAMP) && run.out().startsWith("runs/"), run.out());
+        settings.put("learning_rate", "1");
+        BadInputException e = assertThrows(BadInputException.class, () -> TrainConfig.fromMap(settings));
+        assertTrue(e.getMessage().contains("unknown setting 'learning_rate'"), e.getMessage());
+        assertEquals(List.of(), Options.keys().stream().filter(k -> !k.matches("[a-z0-9-]+")).toList(), "keys are option names");
+    }
+}
