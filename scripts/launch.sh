@@ -5,16 +5,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JAR="$ROOT/target/sparkprop.jar"
 CLASSPATH_FILE="$ROOT/target/classpath.txt"
 
-# The flags Spark's own launcher adds on Java 17 (JavaModuleOptions).
-JAVA_FLAGS=(-XX:+IgnoreUnrecognizedVMOptions
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -Djava.awt.headless=true)
+# The flags Spark's own launcher adds on Java 17 (JavaModuleOptions), listed once in jvm.properties.
+read -r -a JAVA_FLAGS <<< "$(sed -n 's/^spark.java.opens=//p' "$ROOT/scripts/jvm.properties")"
+JAVA_FLAGS+=(-Djava.awt.headless=true)
 
 # Without a native BLAS (libblas.so.3, e.g. from libopenblas0-pthread) netlib falls back to Java;
 # the Vector API module makes that fallback 3-4x faster. With native BLAS it is not needed, and
@@ -22,7 +15,9 @@ JAVA_FLAGS=(-XX:+IgnoreUnrecognizedVMOptions
 if ! ldconfig -p 2>/dev/null | grep -q 'libblas.so.3'; then JAVA_FLAGS+=(--add-modules=jdk.incubator.vector); fi
 
 # One BLAS thread per task: two task slots each running a multi-threaded OpenBLAS oversubscribe
-# the cores (2.5-3.5x slower, see PERF-NOTES).
+# the cores (2.5-3.5x slower, docs/PERF-NOTES.md). This covers the scripts' own JVMs (the driver,
+# local-mode executors, a loopback cluster's daemons); executors elsewhere get it from
+# spark.executorEnv, set by the application itself (SparkContexts).
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 
 build_if_needed() {
@@ -41,4 +36,17 @@ run_main() {
   build_if_needed
   exec java "${JAVA_FLAGS[@]}" ${SPARKPROP_JAVA_OPTS:-} -Dsparkprop.log.dir="${SPARKPROP_LOG_DIR:-logs}" \
     -cp "$JAR:$(cat "$CLASSPATH_FILE")" sparkprop.cli.Main "$@"
+}
+
+# log_options DIR: where our log4j2 configuration sends Spark's logging (DIR/sparkprop.log).
+log_options() {
+  echo "-Dlog4j2.configurationFile=$ROOT/conf/log4j2.properties -Dsparkprop.log.dir=$1"
+}
+
+# ensure_mnist: fetches MNIST into data/mnist unless its four files are there.
+ensure_mnist() {
+  local f
+  for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    [ -f "$ROOT/data/mnist/$f" ] || { "$ROOT/scripts/fetch-mnist"; return; }
+  done
 }

@@ -16,7 +16,7 @@ final class SparkContexts {
     static JavaSparkContext start(String appName, String explicitMaster, String fallbackMaster) {
         SparkConf conf = new SparkConf().setAppName(appName)
                 .setIfMissing("spark.ui.enabled", "false")
-                // Two task slots each running a multi-threaded OpenBLAS oversubscribe the cores (PERF-NOTES).
+                // Two task slots each running a multi-threaded OpenBLAS oversubscribe the cores (docs/PERF-NOTES.md, "Threads").
                 .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
         Trainer.tune(conf);
         if (explicitMaster != null) conf.setMaster(explicitMaster); else conf.setIfMissing("spark.master", fallbackMaster);

@@ -38,9 +38,11 @@ public final class TrainingCurves {
     }
 
     private static XYChart chart(String title, String yTitle) {
-        XYChart chart = new XYChartBuilder().width(560).height(380).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
+        XYChart chart = new XYChartBuilder().width(560).height(410).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        // Below the plot, not inside it: inside, the legend hid the last epoch's point, the number that matters most.
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
         chart.getStyler().setDecimalPattern("#0.####");
         return chart;
     }
