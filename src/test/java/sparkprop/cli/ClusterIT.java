@@ -75,17 +75,26 @@ class ClusterIT {
     @Test
     void killingAnExecutorMidEpochChangesNothing() throws Exception {
         Path out = WORK.resolve("executor-killed");
+        Path driverLog = WORK.resolve("logs").resolve("sparkprop.log");
+        long logBefore = Files.exists(driverLog) ? Files.size(driverLog) : 0;
         Process driver = start(trainArgs("scripts/submit", "--out", out.toString()));
         awaitLines(out.resolve("metrics.jsonl"), 1, driver);
         List<Long> executors = executorPids();
         assertTrue(!executors.isEmpty(), "no executor JVM found");
         long victim = executors.get(0);
         ProcessHandle.of(victim).ifPresent(ProcessHandle::destroyForcibly);
-        System.out.println("killed executor pid " + victim + " during epoch 2");
+        // Training was still running when the executor died: the driver is alive and not all epochs are written.
+        int linesAtKill = Files.readAllLines(out.resolve("metrics.jsonl")).size();
+        assertTrue(driver.isAlive() && linesAtKill < 4, "killed while training ran (" + linesAtKill + " epochs written)");
+        System.out.println("killed executor pid " + victim + " after " + linesAtKill + " epoch(s)");
         assertTrue(driver.waitFor(300, TimeUnit.SECONDS), "training did not finish");
         String output = new String(driver.getInputStream().readAllBytes());
         assertEquals(0, driver.exitValue(), output);
         assertTrue(ProcessHandle.of(victim).map(h -> !h.isAlive()).orElse(true));
+        // The driver saw the loss and carried on: its log (this run's part) names the lost executor.
+        String log = new String(Files.readAllBytes(driverLog), java.nio.charset.StandardCharsets.UTF_8).substring((int) logBefore);
+        assertTrue(log.contains("Lost executor"), "the driver's log records the lost executor");
+        System.out.println("tasks lost with it and run again: " + log.lines().filter(l -> l.contains("Lost task")).count());
         assertArrayEquals(reference, Files.readAllBytes(out.resolve("model.bin")));
     }
 
