@@ -1,6 +1,5 @@
 package sparkprop.bench;
 
-import sparkprop.shards.ShardSampler;
 import sparkprop.shards.ShardLayout;
 import sparkprop.shards.ShardBlock;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,13 +29,10 @@ import org.apache.spark.storage.RDDInfo;
 import sparkprop.core.Activation;
 import sparkprop.core.Backprop;
 import sparkprop.core.Initializer;
-import sparkprop.core.LearningRateSchedule;
 import sparkprop.core.Loss;
 import sparkprop.core.NetworkSpec;
-import sparkprop.core.Optimizer;
 import sparkprop.data.Examples;
 import sparkprop.train.EpochMetrics;
-import sparkprop.train.GradientSum;
 import sparkprop.train.ShardWork;
 import sparkprop.train.StepPlan;
 import sparkprop.train.TrainConfig;
