@@ -190,7 +190,7 @@ public final class Bench {
     /** Median step, compute and empty-job times over 60 steps (after 10 of warm-up) for one net. */
     static Map<String, Object> stepOverhead(JavaSparkContext sc, sparkprop.data.Dataset dataset, TrainConfig config) {
         Trainer trainer = new Trainer(sc, dataset, config);
-        float[] params = trainer.initialState().params;
+        float[] params = trainer.initialState().params();
         float[] gradient = new float[params.length];
         List<ShardBlock> local = BenchAccess.blocks(trainer);
         ShardLayout layout = trainer.layout();
