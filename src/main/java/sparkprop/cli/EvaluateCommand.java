@@ -2,12 +2,9 @@ package sparkprop.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,6 +18,7 @@ import sparkprop.eval.Evaluation;
 import sparkprop.eval.EvaluationReport;
 import sparkprop.eval.DigitImages;
 import sparkprop.eval.ReportPage;
+import sparkprop.storage.Location;
 
 /**
  * {@code evaluate}: a Spark batch job that scores a saved model on a dataset, prints the table
@@ -47,21 +45,19 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Configuration hadoop = new Configuration();
+        Configuration hadoop = Location.configuration();
         if (!split.equals("test") && !split.equals("train")) throw new sparkprop.core.BadInputException("--split " + split + ": expected test or train");
         if (predictions && out == null) throw new sparkprop.core.BadInputException("--predictions needs --out DIR to write them to");
         Model model = readModel(modelPath, hadoop);
+        Location.of(data, hadoop, "--data");
         Dataset dataset = Dataset.open(data, hadoop);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
         Evaluation.check(model, source);
         MasterCheck.reachable(master != null ? master : System.getProperty("spark.master"));
-        org.apache.hadoop.fs.Path outDir = out == null ? null : new org.apache.hadoop.fs.Path(out);
-        if (outDir != null) {
-            FileSystem fs = outDir.getFileSystem(hadoop);
-            if (fs.exists(outDir)) {
-                if (!overwrite) throw new sparkprop.core.BadInputException("--out " + out + ": already exists (use --overwrite to replace it)");
-                fs.delete(outDir, true);
-            }
+        Location outDir = out == null ? null : Location.of(out, hadoop, "--out");
+        if (outDir != null && outDir.exists()) {
+            if (!overwrite) throw new sparkprop.core.BadInputException("--out " + outDir + ": already exists (use --overwrite to replace it)");
+            outDir.delete();
         }
 
         try (JavaSparkContext sc = SparkContexts.start("sparkprop evaluate", master, "local[*]")) {
@@ -79,11 +75,10 @@ final class EvaluateCommand implements Callable<Integer> {
                 metrics.put("split", split);
                 metrics.putAll(EvaluationReport.json(matrix));
                 if (predictions) {
-                    evaluation.savePredictionLines(new org.apache.hadoop.fs.Path(outDir, "predictions").toString());
+                    evaluation.savePredictionLines(outDir.child("predictions").toString());
                     metrics.put("predictions", "predictions/part-*: index,label,predicted," + probabilityColumns(model));
                 }
-                writeAtomically(outDir, "metrics.json",
-                        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(metrics), hadoop);
+                outDir.child("metrics.json").write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(metrics));
                 Map<String, String> facts = new java.util.LinkedHashMap<>();
                 facts.put("accuracy", String.format("%.2f%% (%d of %d)", 100 * matrix.accuracy(), matrix.correct(), matrix.total()));
                 facts.put("mean loss", String.format("%.4f", matrix.meanLoss()));
@@ -91,10 +86,10 @@ final class EvaluateCommand implements Callable<Integer> {
                 facts.put("data", data + " (" + split + " split)");
                 String html = ReportPage.html("sparkprop evaluation", facts, Map.of(), null, matrix, evaluation.worst(24),
                         DigitImages.side(source.width()));
-                writeAtomically(outDir, "report.html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8), hadoop);
-                System.out.println("\nmetrics: " + new org.apache.hadoop.fs.Path(outDir, "metrics.json"));
-                System.out.println("report:  " + new org.apache.hadoop.fs.Path(outDir, "report.html"));
-                if (predictions) System.out.println("predictions: " + new org.apache.hadoop.fs.Path(outDir, "predictions"));
+                outDir.child("report.html").write(html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                System.out.println("\nmetrics: " + outDir.child("metrics.json"));
+                System.out.println("report:  " + outDir.child("report.html"));
+                if (predictions) System.out.println("predictions: " + outDir.child("predictions"));
             }
         }
         return 0;
@@ -106,26 +101,11 @@ final class EvaluateCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    /** Reads a model file from any Hadoop path. */
+    /** Reads a model file from any Hadoop path; messages name its full URI. */
     static Model readModel(String path, Configuration conf) throws java.io.IOException {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-        FileSystem fs = p.getFileSystem(conf);
-        if (!fs.exists(p)) throw new ModelFileException(path + ": no such model file");
-        if (fs.getFileStatus(p).isDirectory()) throw new ModelFileException(path + ": is a directory, expected a model file");
-        try (InputStream in = fs.open(p)) {
-            return ModelFile.decode(in.readAllBytes(), path);
-        }
-    }
-
-    /** Temporary name in the same folder, then a rename: readers never see half a file. */
-    static void writeAtomically(org.apache.hadoop.fs.Path dir, String name, byte[] bytes, Configuration conf) throws java.io.IOException {
-        FileSystem fs = dir.getFileSystem(conf);
-        fs.mkdirs(dir);
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + name + ".tmp"), target = new org.apache.hadoop.fs.Path(dir, name);
-        try (OutputStream o = fs.create(tmp, true)) {
-            o.write(bytes);
-        }
-        fs.delete(target, false);
-        if (!fs.rename(tmp, target)) throw new java.io.IOException("cannot rename " + tmp + " to " + target);
+        Location file = Location.of(path, conf, "--model");
+        if (!file.exists()) throw new ModelFileException(file + ": no such model file");
+        if (file.isDirectory()) throw new ModelFileException(file + ": is a directory, expected a model file");
+        return ModelFile.decode(file.read(), file.toString());
     }
 }

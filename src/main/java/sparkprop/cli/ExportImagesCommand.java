@@ -3,8 +3,6 @@ package sparkprop.cli;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,6 +13,7 @@ import sparkprop.data.Dataset;
 import sparkprop.data.ExampleSource;
 import sparkprop.data.Examples;
 import sparkprop.eval.DigitImages;
+import sparkprop.storage.Location;
 
 /**
  * {@code export-images}: examples as PNG files named {@code <index>_<label>.png} and one
@@ -26,8 +25,8 @@ import sparkprop.eval.DigitImages;
 final class ExportImagesCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "PATH", description = "Dataset in any format train reads.")
     String data;
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write to; must not exist or be empty.")
-    Path out;
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write to (any Hadoop path); must not exist or be empty.")
+    String out;
     @Option(names = "--limit", defaultValue = "100", paramLabel = "N", description = "How many examples, from the first (default: ${DEFAULT-VALUE}).")
     int limit;
     @Option(names = "--split", defaultValue = "test", description = "test (default) or train.")
@@ -42,27 +41,35 @@ final class ExportImagesCommand implements Callable<Integer> {
         if (limit <= 0) throw new sparkprop.core.BadInputException("--limit " + limit + ": expected a positive whole number");
         if (size != null && (size < 4 || size > 4096)) throw new sparkprop.core.BadInputException("--size " + size + ": expected 4 to 4096 pixels");
         if (!split.equals("test") && !split.equals("train")) throw new sparkprop.core.BadInputException("--split " + split + ": expected test or train");
-        Configuration conf = new Configuration();
+        Configuration conf = Location.configuration();
+        Location.of(data, conf, "--data");
         Dataset dataset = Dataset.open(data, conf);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
         int side = DigitImages.side(source.width());
-        if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
-            throw new sparkprop.core.BadInputException("--out " + out + ": already exists and is not empty");
+        Location folder = Location.of(out, conf, "--out");
+        if (folder.exists() && (folder.isFile() || !folder.list().isEmpty())) {
+            throw new sparkprop.core.BadInputException("--out " + folder + ": already exists and is not empty");
         }
         int n = Math.min(limit, source.count());
         Examples examples = source.read(conf, 0, n);
-        Files.createDirectories(out);
+        folder.mkdirs();
         int target = size == null ? side : size;
         List<DigitImages.Tile> tiles = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             BufferedImage digit = DigitImages.image(examples.pixels(), i * source.width(), side, 1, invert);
             if (target != side) digit = resize(digit, target);
-            javax.imageio.ImageIO.write(digit, "png", out.resolve(String.format("%05d_%d.png", i, examples.label(i))).toFile());
+            folder.child(String.format("%05d_%d.png", i, examples.label(i))).write(png(digit));
             tiles.add(new DigitImages.Tile(examples.pixels(), i * source.width(), "#" + i + ": " + examples.label(i)));
         }
-        javax.imageio.ImageIO.write(DigitImages.contactSheet(tiles, side, 10, 2), "png", out.resolve("contact-sheet.png").toFile());
-        System.out.printf("%d examples of %s (%s split) written to %s as NNNNN_<label>.png, plus contact-sheet.png%n", n, data, split, out);
+        folder.child("contact-sheet.png").write(png(DigitImages.contactSheet(tiles, side, 10, 2)));
+        System.out.printf("%d examples of %s (%s split) written to %s as NNNNN_<label>.png, plus contact-sheet.png%n", n, data, split, folder);
         return 0;
+    }
+
+    private static byte[] png(BufferedImage image) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", bytes);
+        return bytes.toByteArray();
     }
 
     private static BufferedImage resize(BufferedImage image, int target) {

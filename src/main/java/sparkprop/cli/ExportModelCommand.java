@@ -1,8 +1,6 @@
 package sparkprop.cli;
 
 import sparkprop.core.ModelNpz;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.ArgGroup;
@@ -13,6 +11,7 @@ import sparkprop.core.Loss;
 import sparkprop.core.Model;
 import sparkprop.core.ModelFile;
 import sparkprop.core.ModelFileException;
+import sparkprop.storage.Location;
 
 /**
  * {@code export-model}: a model.bin as NumPy arrays (W1, b1, ... in an .npz) for the tutorials'
@@ -29,11 +28,11 @@ final class ExportModelCommand implements Callable<Integer> {
         @Option(names = "--model", paramLabel = "FILE", description = "model.bin to export as .npz.")
         String model;
         @Option(names = "--from-npz", paramLabel = "FILE", description = ".npz of W1, b1, W2, b2, ... to import as model.bin.")
-        Path npz;
+        String npz;
     }
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The file to write (.npz, or model.bin with --from-npz); must not exist.")
-    Path out;
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The file to write (.npz, or model.bin with --from-npz; any Hadoop path); must not exist.")
+    String out;
     @Option(names = "--activation", description = "With --from-npz, when the file does not say: hidden activation.")
     String activation;
     @Option(names = "--output", description = "With --from-npz, when the file does not say: output activation (default: the loss's).")
@@ -43,18 +42,21 @@ final class ExportModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (Files.exists(out)) throw new sparkprop.core.BadInputException("--out " + out + ": already exists");
+        Configuration hadoop = Location.configuration();
+        Location target = Location.of(out, hadoop, "--out");
+        if (target.exists()) throw new sparkprop.core.BadInputException("--out " + target + ": already exists");
         if (source.model != null) {
-            Model model = EvaluateCommand.readModel(source.model, new Configuration());
-            ModelFile.writeAtomically(out, ModelNpz.write(model));
-            System.out.println(model.spec() + " written to " + out + " as W1, b1, ... (float32, W of shape (in, out)), sizes, activations, loss");
+            Model model = EvaluateCommand.readModel(source.model, hadoop);
+            target.write(ModelNpz.write(model));
+            System.out.println(model.spec() + " written to " + target + " as W1, b1, ... (float32, W of shape (in, out)), sizes, activations, loss");
         } else {
-            if (!Files.isRegularFile(source.npz)) throw new ModelFileException(source.npz + ": no such file");
-            Model model = ModelNpz.read(Files.readAllBytes(source.npz), source.npz.toString(),
+            Location npz = Location.of(source.npz, hadoop, "--from-npz");
+            if (!npz.isFile()) throw new ModelFileException(npz + ": no such file");
+            Model model = ModelNpz.read(npz.read(), npz.toString(),
                     activation == null ? null : Activation.parse(activation), output == null ? null : Activation.parse(output),
                     loss == null ? null : Loss.parse(loss));
-            model.save(out);
-            System.out.println(model.spec() + " imported from " + source.npz + " into " + out);
+            target.write(ModelFile.encode(model));
+            System.out.println(model.spec() + " imported from " + npz + " into " + target);
         }
         return 0;
     }

@@ -1,24 +1,29 @@
 package sparkprop.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.Writer;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import sparkprop.core.ModelFile;
+import java.util.Set;
+import sparkprop.core.BadInputException;
 import sparkprop.core.Model;
+import sparkprop.core.ModelFile;
+import sparkprop.core.ModelFileException;
+import sparkprop.storage.Location;
+import sparkprop.train.Checkpoint;
 import sparkprop.train.EpochMetrics;
 
 /**
- * A training run's output folder: {@code model.bin}, {@code metrics.jsonl} (one JSON object per
- * epoch, appended as epochs finish), {@code summary.json}, {@code checkpoint.bin}, and the
- * report: {@code curves.png} and {@code report.html}. Files are written whole under a
- * temporary name and renamed, so a crash leaves the previous version, never half a file.
+ * A training run's output folder, on any Hadoop filesystem: {@code model.bin}, {@code
+ * metrics.jsonl} (one JSON object per epoch), {@code summary.json}, {@code checkpoint.bin} and
+ * {@code checkpoint.previous.bin}, and the report: {@code curves.png} and {@code report.html}.
+ * Every file is written whole ({@link Location#write}); metrics.jsonl too, rewritten with all
+ * epochs so far, since HDFS append is often disabled and object stores have none.
  */
 final class RunFolder {
     static final String MODEL = "model.bin";
@@ -26,62 +31,70 @@ final class RunFolder {
     static final String SUMMARY = "summary.json";
     static final String CURVES = "curves.png";
     static final String REPORT = "report.html";
+    /** The checkpoint before the newest, so a newest one that fails its checksum costs one epoch, not the run. */
+    static final String PREVIOUS_CHECKPOINT = "checkpoint.previous.bin";
+    /** Every name a run writes: a folder holding only these (and no checkpoint) is a start that never finished an epoch. */
+    static final Set<String> NAMES = Set.of(MODEL, METRICS, SUMMARY, CURVES, REPORT, Checkpoint.FILE, PREVIOUS_CHECKPOINT);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    final Path dir;
+    final Location dir;
 
-    RunFolder(Path dir) {
+    private RunFolder(Location dir) {
         this.dir = dir;
     }
 
+    /** What a folder named as a run's --out holds, for {@code --resume-if-exists}. */
+    enum Contents { NOTHING, CHECKPOINT, RUN_WITHOUT_CHECKPOINT, OTHER }
+
+    static Contents contents(Location dir) throws IOException {
+        if (!dir.exists()) return Contents.NOTHING;
+        if (dir.isFile()) return Contents.OTHER;
+        List<String> names = dir.list();
+        if (names.contains(Checkpoint.FILE) || names.contains(PREVIOUS_CHECKPOINT)) return Contents.CHECKPOINT;
+        if (names.isEmpty()) return Contents.NOTHING;
+        return names.stream().allMatch(n -> NAMES.contains(n) || Location.isTemporary(n)) ? Contents.RUN_WITHOUT_CHECKPOINT : Contents.OTHER;
+    }
+
     /** Creates a new run folder; an existing non-empty folder is refused so nothing is overwritten. */
-    static RunFolder create(Path dir) throws IOException {
-        if (Files.exists(dir) && (!Files.isDirectory(dir) || Files.list(dir).findAny().isPresent())) {
-            throw new sparkprop.core.BadInputException("--out " + dir + ": already exists and is not empty (choose another folder, or --resume it)");
+    static RunFolder create(Location dir) throws IOException {
+        if (dir.exists() && (dir.isFile() || !dir.list().isEmpty())) {
+            throw new BadInputException("--out " + dir + ": already exists and is not empty (choose another folder, or --resume it)");
         }
-        Files.createDirectories(dir);
+        dir.mkdirs();
         return new RunFolder(dir);
     }
 
-    /** Removes what a crash mid-write can leave: ".name.tmp" files (the real files were never touched). */
-    void removeLeftoverTemporaryFiles() throws IOException {
-        if (!Files.isDirectory(dir)) return;
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.filter(f -> f.getFileName().toString().startsWith(".") && f.getFileName().toString().endsWith(".tmp")).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+    /** An existing run's folder, cleared of the temporary files a crash mid-write can leave (the real files were never touched). */
+    static RunFolder existing(Location dir) throws IOException {
+        for (String name : dir.list()) if (Location.isTemporary(name)) dir.child(name).delete();
+        return new RunFolder(dir);
     }
 
-    /** Deletes the folder when no epoch was completed: a failed start leaves nothing half-made behind. */
+    /** Deletes the run's files when no epoch was completed: a failed start leaves nothing half-made behind. */
     void deleteIfNoCheckpoint() {
         try {
-            if (Files.exists(dir.resolve(sparkprop.train.Checkpoint.FILE))) return;
-            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            List<String> names = dir.list();
+            if (names.contains(Checkpoint.FILE) || names.contains(PREVIOUS_CHECKPOINT)) return;
+            for (String name : names) if (NAMES.contains(name) || Location.isTemporary(name)) dir.child(name).delete();
+            if (dir.list().isEmpty()) dir.delete();
         } catch (IOException e) {
             // Best effort: the original failure is what the user needs to see.
         }
     }
 
-    Path model() {
-        return dir.resolve(MODEL);
+    Location model() {
+        return dir.child(MODEL);
     }
 
-    void appendMetrics(EpochMetrics m) throws IOException {
-        try (Writer w = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND)) {
-            w.write(JSON.writeValueAsString(line(m)));
-            w.write('\n');
-        }
+    Location file(String name) {
+        return dir.child(name);
     }
 
-    /** Replaces metrics.jsonl with exactly these epochs (on resume, the checkpoint's history). */
-    void rewriteMetrics(java.util.List<EpochMetrics> history) throws IOException {
+    /** Writes metrics.jsonl with exactly these epochs, one JSON object per line. */
+    void writeMetrics(List<EpochMetrics> history) throws IOException {
         StringBuilder text = new StringBuilder();
         for (EpochMetrics m : history) text.append(JSON.writeValueAsString(line(m))).append('\n');
-        ModelFile.writeAtomically(dir.resolve(METRICS), text.toString().getBytes(StandardCharsets.UTF_8));
+        dir.child(METRICS).write(text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static Map<String, Object> line(EpochMetrics m) {
@@ -104,13 +117,52 @@ final class RunFolder {
     /** Saves the model and returns its file's SHA-256. */
     String saveModel(Model model) throws IOException {
         byte[] bytes = ModelFile.encode(model);
-        ModelFile.writeAtomically(model(), bytes);
+        model().write(bytes);
         return ModelFile.sha256Hex(bytes);
     }
 
     void writeSummary(RunSummary summary) throws IOException {
-        byte[] bytes = JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
-                .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE).writeValueAsBytes(summary);
-        ModelFile.writeAtomically(dir.resolve(SUMMARY), bytes);
+        dir.child(SUMMARY).write(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).writeValueAsBytes(summary));
+    }
+
+    /**
+     * Writes the newest checkpoint, keeping the one before it as checkpoint.previous.bin. At every
+     * moment at least one complete checkpoint is in the folder under one of the two names.
+     */
+    void saveCheckpoint(byte[] bytes) throws IOException {
+        Location newest = dir.child(Checkpoint.FILE);
+        if (newest.exists()) newest.moveTo(dir.child(PREVIOUS_CHECKPOINT));
+        newest.write(bytes);
+    }
+
+    /**
+     * The newest checkpoint that loads; when checkpoint.bin is missing or fails its checksum, says
+     * so on {@code out} and continues from checkpoint.previous.bin.
+     */
+    Checkpoint.Loaded loadCheckpoint(PrintStream out) throws IOException {
+        Location newest = dir.child(Checkpoint.FILE), previous = dir.child(PREVIOUS_CHECKPOINT);
+        ModelFileException problem;
+        try {
+            if (!newest.exists()) throw new ModelFileException(newest + ": missing (a crash while it was being replaced?)");
+            return Checkpoint.decode(newest.read(), newest.toString());
+        } catch (ModelFileException e) {
+            problem = e;
+        }
+        if (!previous.exists()) {
+            if (!newest.exists()) throw new ModelFileException(dir + ": no checkpoint here (is it a run folder?)");
+            throw problem;
+        }
+        Checkpoint.Loaded loaded;
+        try {
+            loaded = Checkpoint.decode(previous.read(), previous.toString());
+        } catch (ModelFileException e) {
+            throw new ModelFileException(problem.getMessage() + "; and " + e.getMessage());
+        }
+        // The bad file goes, so the next checkpoint does not push the good one out.
+        if (newest.exists()) newest.delete();
+        out.println("warning: " + problem.getMessage() + "; continuing from " + PREVIOUS_CHECKPOINT + " (after epoch "
+                + loaded.state().epochsDone() + ")");
+        return loaded;
     }
 }

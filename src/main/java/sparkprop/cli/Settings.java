@@ -1,12 +1,11 @@
 package sparkprop.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.ByteArrayInputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import sparkprop.core.BadInputException;
+import sparkprop.storage.Location;
 import sparkprop.train.Options;
 
 /**
@@ -19,10 +18,10 @@ final class Settings {
 
     /** A --config file's settings, every key checked against the option table. */
     static Map<String, String> file(String file) {
-        Path path = Path.of(file);
-        if (!Files.isRegularFile(path)) throw new BadInputException("--config " + file + ": no such file");
-        try (InputStream in = Files.newInputStream(path)) {
-            return Options.checkedMap(in, "--config " + file);
+        Location where = Location.of(file, Location.configuration(), "--config");
+        try {
+            if (!where.isFile()) throw new BadInputException("--config " + where + ": no such file");
+            return Options.checkedMap(new ByteArrayInputStream(where.read()), "--config " + file);
         } catch (IOException | IllegalArgumentException e) {
             if (e instanceof BadInputException bad) throw bad;
             throw new BadInputException("--config " + file + ": cannot be read (" + e.getMessage() + ")");

@@ -1,6 +1,5 @@
 package sparkprop.cli;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -28,9 +27,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file of settings (keys are the option names without dashes).")
     String config;
-    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last checkpoint, with its hyperparameters "
-            + "(run settings such as --master, --partitions and --stop-after may be given).")
-    Path resume;
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR (any Hadoop path) from its last checkpoint, "
+            + "with its hyperparameters (run settings such as --master, --partitions and --stop-after may be given).")
+    String resume;
+    @Option(names = "--resume-if-exists", description = "Continue the run in --out if it holds a checkpoint of this configuration, start fresh if "
+            + "--out is empty or absent, refuse anything else: the same command line serves a first start and a restart (spark-submit --supervise).")
+    boolean resumeIfExists;
     @Option(names = "--stop-after", paramLabel = "EPOCHS", description = "Stop after this many epochs in all, leaving a checkpoint to --resume.")
     Integer stopAfter;
 
@@ -55,6 +57,7 @@ final class TrainCommand implements Callable<Integer> {
         String explicitMaster = given.get("master");
 
         TrainingRun run;
+        if (resume != null && resumeIfExists) throw new BadInputException("--resume and --resume-if-exists: give one of them");
         if (resume != null) {
             for (String key : given.keySet()) {
                 if (Options.get(key).scope() == Options.Scope.MODEL || key.equals("out")) throw resumeTakesNo("--" + key);
@@ -65,7 +68,15 @@ final class TrainCommand implements Callable<Integer> {
             Map<String, String> fromFile = config == null ? Map.of() : Settings.file(config);
             Map<String, String> settings = Settings.merge(fromFile, given);
             boolean layersGiven = given.containsKey("layers") || fromFile.containsKey("layers");
-            run = TrainingRun.start(TrainConfig.fromMap(settings), RunSettings.fromMap(settings), layersGiven, explicitMaster, stopAfter);
+            TrainConfig hyperparameters = TrainConfig.fromMap(settings);
+            RunSettings runSettings = RunSettings.fromMap(settings);
+            if (resumeIfExists && settings.get("out").contains(RunSettings.TIMESTAMP)) {
+                // A restarted driver must find the first attempt's folder: a name made from the start time would differ.
+                throw new BadInputException("--resume-if-exists needs --out: a fixed run folder (the default's " + RunSettings.TIMESTAMP
+                        + " differs on every start)");
+            }
+            run = resumeIfExists ? TrainingRun.resumeIfExists(hyperparameters, runSettings, layersGiven, explicitMaster, stopAfter)
+                    : TrainingRun.start(hyperparameters, runSettings, layersGiven, explicitMaster, stopAfter);
         }
         run.execute(System.out);
         return 0;

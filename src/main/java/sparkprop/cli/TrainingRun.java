@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -12,13 +13,13 @@ import org.apache.spark.api.java.JavaSparkContext;
 import sparkprop.core.BadInputException;
 import sparkprop.core.Blas;
 import sparkprop.core.Model;
-import sparkprop.core.ModelFile;
 import sparkprop.data.Dataset;
 import sparkprop.eval.ConfusionMatrix;
 import sparkprop.eval.DigitImages;
 import sparkprop.eval.Evaluation;
 import sparkprop.eval.ReportPage;
 import sparkprop.eval.TrainingCurves;
+import sparkprop.storage.Location;
 import sparkprop.train.Checkpoint;
 import sparkprop.train.EpochMetrics;
 import sparkprop.train.RunSettings;
@@ -64,11 +65,13 @@ final class TrainingRun {
      */
     static TrainingRun start(TrainConfig config, RunSettings settings, boolean layersGiven, String explicitMaster, Integer stopAfter)
             throws IOException {
-        Dataset dataset = Dataset.open(settings.data(), new Configuration());
+        Configuration hadoop = Location.configuration();
+        Dataset dataset = openData(settings.data(), hadoop);
         if (!layersGiven) config = config.withInputWidth(dataset.width());
         Trainer.check(dataset, config);
+        Location out = Location.of(settings.out(), hadoop, "--out");
         MasterCheck.reachable(effectiveMaster(settings, explicitMaster));
-        return new TrainingRun(config, settings, explicitMaster, dataset, RunFolder.create(Path.of(settings.out())), null,
+        return new TrainingRun(config, settings, explicitMaster, dataset, RunFolder.create(out), null,
                 stopAfter == null ? config.epochs() : stopAfter);
     }
 
@@ -76,23 +79,82 @@ final class TrainingRun {
      * Continues the run in {@code dir} from its checkpoint, with its hyperparameters; {@code settings}
      * (master, partitions, data if moved) may differ, since they never change the bits.
      */
-    static TrainingRun resume(Path dir, RunSettings settings, boolean dataGiven, String explicitMaster, Integer stopAfter) throws IOException {
-        Checkpoint.Loaded loaded = Checkpoint.load(dir.resolve(Checkpoint.FILE));
+    static TrainingRun resume(String dir, RunSettings settings, boolean dataGiven, String explicitMaster, Integer stopAfter) throws IOException {
+        Configuration hadoop = Location.configuration();
+        Location where = Location.of(dir, hadoop, "--resume");
+        if (!where.isDirectory()) throw new BadInputException("--resume " + where + ": no such folder, so no checkpoint here");
+        Checkpoint.Loaded loaded = RunFolder.existing(where).loadCheckpoint(System.out);
         TrainConfig config = loaded.config();
         int done = loaded.state().epochsDone();
         if (stopAfter != null && stopAfter <= done) {
-            throw new BadInputException("--stop-after " + stopAfter + ": the run in " + dir + " is already past it (" + done + " epochs done)");
+            throw new BadInputException("--stop-after " + stopAfter + ": the run in " + where + " is already past it (" + done + " epochs done)");
         }
-        if (done >= config.epochs() || loaded.state().selection().shouldStop(config.patience())) {
-            throw new BadInputException("--resume " + dir + ": the run is already complete (" + done + " of " + config.epochs() + " epochs)");
+        if (isComplete(config, loaded.state())) {
+            throw new BadInputException("--resume " + where + ": the run is already complete (" + done + " of " + config.epochs() + " epochs)");
         }
-        RunSettings run = new RunSettings(dataGiven ? settings.data() : loaded.data(), settings.master(), dir.toString(), settings.partitions());
-        Dataset dataset = Dataset.open(run.data(), new Configuration());
+        return continued(where, loaded, settings, dataGiven, explicitMaster, stopAfter, hadoop);
+    }
+
+    /**
+     * {@code train --resume-if-exists}: continues the run in --out when it holds a checkpoint of
+     * this configuration (finishing its summary and report if all epochs are done), starts fresh
+     * when the folder is empty or absent or holds only the files of a start that never finished
+     * an epoch, and refuses anything else without touching it. What a supervised driver that the
+     * cluster manager restarts with the same command line needs.
+     */
+    static TrainingRun resumeIfExists(TrainConfig config, RunSettings settings, boolean layersGiven, String explicitMaster,
+                                      Integer stopAfter) throws IOException {
+        Configuration hadoop = Location.configuration();
+        Location out = Location.of(settings.out(), hadoop, "--out");
+        switch (RunFolder.contents(out)) {
+            case NOTHING:
+                return start(config, settings, layersGiven, explicitMaster, stopAfter);
+            case RUN_WITHOUT_CHECKPOINT:
+                System.out.println("--resume-if-exists: " + out + " holds a run that never finished an epoch; starting it again");
+                RunFolder.existing(out).deleteIfNoCheckpoint();
+                return start(config, settings, layersGiven, explicitMaster, stopAfter);
+            case OTHER:
+                throw new BadInputException("--out " + out + ": --resume-if-exists found files that are not a sparkprop run"
+                        + " (choose another folder)");
+            default:
+                break;
+        }
+        Checkpoint.Loaded loaded = RunFolder.existing(out).loadCheckpoint(System.out);
+        Dataset dataset = openData(settings.data(), hadoop);
+        TrainConfig wanted = layersGiven ? config : config.withInputWidth(dataset.width());
+        Map<String, String> had = loaded.config().toMap(), want = wanted.toMap();
+        List<String> differences = new ArrayList<>();
+        for (String key : want.keySet()) {
+            if (!want.get(key).equals(had.get(key))) differences.add(key + " " + had.get(key) + " there, " + want.get(key) + " here");
+        }
+        if (!differences.isEmpty()) {
+            throw new BadInputException("--out " + out + ": --resume-if-exists found a run of another configuration ("
+                    + String.join("; ", differences) + ")");
+        }
+        System.out.println("--resume-if-exists: continuing the run in " + out + " after epoch " + loaded.state().epochsDone());
+        return continued(out, loaded, settings, true, explicitMaster, stopAfter, hadoop);
+    }
+
+    private static TrainingRun continued(Location where, Checkpoint.Loaded loaded, RunSettings settings, boolean dataGiven, String explicitMaster,
+                                         Integer stopAfter, Configuration hadoop) throws IOException {
+        TrainConfig config = loaded.config();
+        RunSettings run = new RunSettings(dataGiven ? settings.data() : loaded.data(), settings.master(), where.toString(), settings.partitions());
+        Dataset dataset = openData(run.data(), hadoop);
         Trainer.check(dataset, config);
         MasterCheck.reachable(effectiveMaster(run, explicitMaster));
-        RunFolder folder = new RunFolder(dir);
-        folder.removeLeftoverTemporaryFiles();
-        return new TrainingRun(config, run, explicitMaster, dataset, folder, loaded.state(), stopAfter == null ? config.epochs() : stopAfter);
+        int until = stopAfter == null ? config.epochs() : Math.max(stopAfter, loaded.state().epochsDone());
+        return new TrainingRun(config, run, explicitMaster, dataset, RunFolder.existing(where), loaded.state(), until);
+    }
+
+    /** All epochs done, or stopped early by --patience. */
+    private static boolean isComplete(TrainConfig config, TrainingState state) {
+        return state.epochsDone() >= config.epochs() || state.selection().shouldStop(config.patience());
+    }
+
+    /** The dataset, after checking its filesystem answers (a clear error for an unknown scheme or a NameNode that is down). */
+    private static Dataset openData(String data, Configuration hadoop) throws IOException {
+        Location.of(data, hadoop, "--data");
+        return Dataset.open(data, hadoop);
     }
 
     /** The master Spark will use: the command line's when given, else spark-submit's (a system property), else the settings'. */
@@ -121,26 +183,27 @@ final class TrainingRun {
                     resumed != null ? "resuming after epoch " + state.epochsDone() + ":" : "training", trainer.spec(), settings.data(),
                     dataset.train().count(), dataset.test().count(), config.batchSize(), config.shards(), trainer.layout().partitions(),
                     trainer.stepsPerEpoch(), sc.master(), Blas.backend(), (System.nanoTime() - started) / 1e9);
-            folder.rewriteMetrics(state.history()); // a crash after an epoch's metrics line but before its checkpoint leaves a line too many
+            folder.writeMetrics(state.history()); // a crash after an epoch's metrics but before its checkpoint leaves a line too many
             TrainingResult result = trainer.run(state, new EpochWriter(new ConsoleProgress(config.epochs(), out)), untilEpoch);
-            boolean complete = result.stoppedEarly() || state.epochsDone() >= config.epochs();
+            boolean complete = isComplete(config, state);
+            boolean stoppedEarly = result.stoppedEarly() || state.selection().shouldStop(config.patience());
             String sha = folder.saveModel(result.model());
             EpochMetrics kept = result.history().get(result.bestEpoch() - 1);
             Map<String, String> allSettings = new LinkedHashMap<>(settings.toMap());
             allSettings.putAll(config.toMap());
             RunSummary summary = new RunSummary(kept.testAccuracy(), kept.testLoss(), result.history().size(), result.bestEpoch(),
-                    Double.isNaN(kept.valLoss()) ? null : kept.valLoss(), complete, result.stoppedEarly(),
-                    result.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(), folder.model().toAbsolutePath().toString(), sha,
+                    Double.isNaN(kept.valLoss()) ? null : kept.valLoss(), complete, stoppedEarly,
+                    result.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(), folder.model().toString(), sha,
                     trainer.spec().toString(), trainer.spec().parameterCount(), sc.master(), sc.defaultParallelism(), Blas.backend(), allSettings);
             folder.writeSummary(summary);
             out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
-                    result.bestEpoch(), result.history().size(), result.stoppedEarly() ? ", stopped early" : "", summary.trainSeconds());
+                    result.bestEpoch(), result.history().size(), stoppedEarly ? ", stopped early" : "", summary.trainSeconds());
             if (!complete) out.println("stopped after epoch " + state.epochsDone() + " of " + config.epochs() + "; continue with --resume " + folder.dir);
             out.println("model:   " + folder.model());
-            out.println("metrics: " + folder.dir.resolve(RunFolder.METRICS));
-            out.println("summary: " + folder.dir.resolve(RunFolder.SUMMARY));
+            out.println("metrics: " + folder.file(RunFolder.METRICS));
+            out.println("summary: " + folder.file(RunFolder.SUMMARY));
             writeReport(new Evaluation(sc, result.model(), trainer.test()), result, summary);
-            out.println("report:  " + folder.dir.resolve(RunFolder.REPORT));
+            out.println("report:  " + folder.file(RunFolder.REPORT));
             return summary;
         }
     }
@@ -149,7 +212,7 @@ final class TrainingRun {
     private void writeReport(Evaluation evaluation, TrainingResult result, RunSummary summary) throws IOException {
         ConfusionMatrix matrix = evaluation.confusion();
         byte[] curves = TrainingCurves.png(result.history());
-        ModelFile.writeAtomically(folder.dir.resolve(RunFolder.CURVES), curves);
+        folder.file(RunFolder.CURVES).write(curves);
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("test accuracy", String.format("%.2f%% (%d of %d)", 100 * matrix.accuracy(), matrix.correct(), matrix.total()));
         facts.put("test loss", String.format("%.4f", matrix.meanLoss()));
@@ -160,9 +223,9 @@ final class TrainingRun {
                 result.history().stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0)));
         facts.put("Spark", summary.master() + ", " + summary.defaultParallelism() + " cores, BLAS " + summary.blas());
         facts.put("model", summary.modelFile() + " (sha256 " + summary.modelSha256() + ")");
-        String html = ReportPage.html("sparkprop training run " + folder.dir.getFileName(), facts, summary.config(), curves, matrix,
+        String html = ReportPage.html("sparkprop training run " + folder.dir.name(), facts, summary.config(), curves, matrix,
                 evaluation.worst(24), DigitImages.side(dataset.width()));
-        ModelFile.writeAtomically(folder.dir.resolve(RunFolder.REPORT), html.getBytes(StandardCharsets.UTF_8));
+        folder.file(RunFolder.REPORT).write(html.getBytes(StandardCharsets.UTF_8));
     }
 
     /** After each epoch: the metrics line, then the kept model if it changed, then the checkpoint, then the console. */
@@ -181,12 +244,12 @@ final class TrainingRun {
         @Override
         public void epochFinished(EpochMetrics metrics, TrainingState state) {
             try {
-                folder.appendMetrics(metrics);
+                folder.writeMetrics(state.history());
                 // The kept model is on disk as it changes, so a later divergence or crash cannot lose it.
                 if (state.selection().bestEpoch() == metrics.epoch()) {
                     folder.saveModel(new Model(config.network(config.layers()[0]), state.selection().bestParams()));
                 }
-                Checkpoint.save(folder.dir.resolve(Checkpoint.FILE), config, settings.data(), state);
+                folder.saveCheckpoint(Checkpoint.encode(config, settings.data(), state));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write to the run folder " + folder.dir, e);
             }

@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,7 +35,7 @@ import sparkprop.core.Optimizer;
  * (arrays by position, run settings inside config) still load.
  *
  * <p>The random position needs no field: every random choice derives from (seed, epoch, step,
- * shard), so the epoch count is the position. Written to a temporary name and renamed.
+ * shard), so the epoch count is the position.
  */
 public final class Checkpoint {
     public static final String FILE = "checkpoint.bin";
@@ -55,7 +53,8 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    public static void save(Path file, TrainConfig config, String data, TrainingState state) throws IOException {
+    /** The checkpoint file's bytes; where they are stored (and how the previous one is kept) is the caller's concern. */
+    public static byte[] encode(TrainConfig config, String data, TrainingState state) throws IOException {
         Map<String, float[]> arrays = new LinkedHashMap<>();
         arrays.put(PARAMS, state.params());
         arrays.put(BEST, state.selection().bestParams());
@@ -82,13 +81,11 @@ public final class Checkpoint {
             out.position(out.position() + 4 * a.length);
         }
         out.put(ModelFile.sha256(out.array(), out.position()));
-        ModelFile.writeAtomically(file, out.array());
+        return out.array();
     }
 
-    public static Loaded load(Path file) throws IOException {
-        String name = file.toString();
-        if (!Files.isRegularFile(file)) throw new ModelFileException(name + ": no checkpoint here (was the run started with this version?)");
-        byte[] bytes = Files.readAllBytes(file);
+    /** Reads a checkpoint's bytes; {@code name} (the file's URI) is used in error messages. */
+    public static Loaded decode(byte[] bytes, String name) throws IOException {
         if (bytes.length < 16 + 4 + 32 || !Arrays.equals(Arrays.copyOf(bytes, 8), MAGIC)) {
             throw new ModelFileException(name + ": not a sparkprop checkpoint (no SPRPCKPT magic)");
         }

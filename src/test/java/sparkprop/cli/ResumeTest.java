@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sparkprop.data.Fixtures;
 import sparkprop.train.Checkpoint;
+import sparkprop.train.CheckpointFiles;
 
 /** Stopping after epoch 2 and resuming ends bit-identical to a run that never stopped. */
 class ResumeTest {
@@ -43,7 +44,7 @@ class ResumeTest {
     @Test
     void resumeKeepsTheParameterAverage() throws Exception {
         assertResumeIsBitIdentical("ema", "--ema", "0.95");
-        Checkpoint.Loaded loaded = Checkpoint.load(dir.resolve("ema-split").resolve("checkpoint.bin"));
+        Checkpoint.Loaded loaded = CheckpointFiles.load(dir.resolve("ema-split").resolve("checkpoint.bin"));
         assertTrue(loaded.state().average() != null && loaded.config().ema() == 0.95, "the checkpoint carries the average");
     }
 
@@ -68,7 +69,7 @@ class ResumeTest {
 
         assertArrayEquals(Files.readAllBytes(whole.resolve("model.bin")), Files.readAllBytes(split.resolve("model.bin")));
         // Checkpoints hold timings too, so compare what the loop carries: parameters and optimizer state.
-        Checkpoint.Loaded a = Checkpoint.load(whole.resolve("checkpoint.bin")), b = Checkpoint.load(split.resolve("checkpoint.bin"));
+        Checkpoint.Loaded a = CheckpointFiles.load(whole.resolve("checkpoint.bin")), b = CheckpointFiles.load(split.resolve("checkpoint.bin"));
         assertArrayEquals(a.state().params(), b.state().params());
         assertEquals(a.state().optimizer().state().keySet(), b.state().optimizer().state().keySet());
         for (String part : a.state().optimizer().state().keySet()) {
@@ -89,9 +90,9 @@ class ResumeTest {
         assertEquals(0, CliRun.of(args(run, "--stop-after", "1")).exitCode());
         byte[] model = Files.readAllBytes(run.resolve("model.bin"));
         // Parameters so large that the next forward pass overflows: the state a runaway rate leads to.
-        Checkpoint.Loaded good = Checkpoint.load(run.resolve("checkpoint.bin"));
+        Checkpoint.Loaded good = CheckpointFiles.load(run.resolve("checkpoint.bin"));
         for (int i = 0; i < good.state().params().length; i++) good.state().params()[i] *= 1e30f;
-        Checkpoint.save(run.resolve("checkpoint.bin"), good.config(), good.data(), good.state());
+        CheckpointFiles.save(run.resolve("checkpoint.bin"), good.config(), good.data(), good.state());
         byte[] checkpoint = Files.readAllBytes(run.resolve("checkpoint.bin"));
 
         CliRun resumed = CliRun.of("train", "--resume", run.toString());

@@ -47,8 +47,8 @@ class CheckpointTest {
         TrainConfig config = TestConfigs.with("layers", "6,4,3", "optimizer", "adam", "ema", "0.9", "validation", "10", "batch-size", "8");
         TrainingState state = advanced(config);
         Path file = dir.resolve("checkpoint.bin");
-        Checkpoint.save(file, config, "hdfs://nn/data", state);
-        Checkpoint.Loaded loaded = Checkpoint.load(file);
+        CheckpointFiles.save(file, config, "hdfs://nn/data", state);
+        Checkpoint.Loaded loaded = CheckpointFiles.load(file);
         assertEquals(config, loaded.config());
         assertEquals("hdfs://nn/data", loaded.data());
         assertSameState(state, loaded.state());
@@ -68,7 +68,7 @@ class CheckpointTest {
         v1Config.remove("adam-beta1"); // not written before this version
         Files.write(file, versionOne(v1Config, state, List.of(state.params(), state.selection().bestParams(),
                 state.optimizer().state().get("m"), state.optimizer().state().get("v"), state.optimizer().state().get("step"), state.average())));
-        Checkpoint.Loaded loaded = Checkpoint.load(file);
+        Checkpoint.Loaded loaded = CheckpointFiles.load(file);
         assertEquals(config, loaded.config());
         assertEquals("/data/mnist", loaded.data());
         assertSameState(state, loaded.state());
@@ -77,7 +77,7 @@ class CheckpointTest {
         TrainingState plain = advanced(momentum);
         Files.write(file, versionOne(momentum.toMap(), plain, List.of(plain.params(), plain.selection().bestParams(),
                 plain.optimizer().state().get("velocity"))));
-        Checkpoint.Loaded old = Checkpoint.load(file);
+        Checkpoint.Loaded old = CheckpointFiles.load(file);
         assertSameState(plain, old.state());
         assertNull(old.state().average());
     }
