@@ -144,4 +144,43 @@ class ResumeTest {
         assertEquals(2, missing.exitCode());
         assertTrue(missing.errorLines().contains("no checkpoint here"), missing.err());
     }
+
+    @Test
+    void aCorruptNewestCheckpointFallsBackToThePreviousOneAndEndsBitIdentical() throws Exception {
+        Path whole = dir.resolve("fallback-whole"), split = dir.resolve("fallback-split");
+        assertEquals(0, CliRun.of(args(whole)).exitCode());
+        assertEquals(0, CliRun.of(args(split, "--stop-after", "2")).exitCode());
+        assertEquals(1, CheckpointFiles.load(split.resolve("checkpoint.previous.bin")).state().epochsDone(), "the one before is kept");
+        byte[] bytes = Files.readAllBytes(split.resolve("checkpoint.bin"));
+        Files.write(split.resolve("checkpoint.bin"), java.util.Arrays.copyOf(bytes, bytes.length - 100));
+
+        CliRun resumed = CliRun.of("train", "--resume", split.toString());
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.out().contains("checkpoint.bin: checksum mismatch (the checkpoint is truncated or corrupt); continuing from "
+                + "checkpoint.previous.bin (after epoch 1)"), resumed.out());
+        assertTrue(resumed.out().contains("resuming after epoch 1"), resumed.out());
+        assertArrayEquals(Files.readAllBytes(whole.resolve("model.bin")), Files.readAllBytes(split.resolve("model.bin")));
+        assertEquals(4, Files.readAllLines(split.resolve("metrics.jsonl")).size());
+    }
+
+    @Test
+    void resumeIfExistsStartsAgainWhatNeverFinishedAnEpoch() throws Exception {
+        Path run = dir.resolve("no-epoch-yet"), reference = dir.resolve("no-epoch-reference");
+        assertEquals(0, CliRun.of(args(reference, "--stop-after", "1")).exitCode());
+        // What a driver killed during its first epoch leaves: the empty metrics file and a temporary file.
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("metrics.jsonl"), "");
+        Files.writeString(run.resolve(".model.bin.tmp"), "half");
+        CliRun r = CliRun.of(args(run, "--resume-if-exists", "--stop-after", "1"));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("holds a run that never finished an epoch; starting it again"), r.out());
+        assertArrayEquals(Files.readAllBytes(reference.resolve("model.bin")), Files.readAllBytes(run.resolve("model.bin")));
+        assertTrue(!Files.exists(run.resolve(".model.bin.tmp")));
+
+        CliRun both = CliRun.of("train", "--resume", run.toString(), "--resume-if-exists");
+        assertEquals(2, both.exitCode());
+        CliRun noOut = CliRun.of("train", "--data", "x", "--resume-if-exists");
+        assertEquals(2, noOut.exitCode());
+        assertTrue(noOut.errorLines().contains("--resume-if-exists needs --out"), noOut.err());
+    }
 }
