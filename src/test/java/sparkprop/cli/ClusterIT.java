@@ -4,36 +4,51 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import sparkprop.data.Fixtures;
+import sparkprop.storage.MiniHdfs;
 
 /**
  * A real standalone cluster (a master and two workers, separate JVMs on 127.0.0.1) started with
- * scripts/cluster, the application jar submitted with scripts/submit, and real damage done:
- * an executor JVM killed mid-epoch, the driver killed mid-training. Every run must end with the
- * model of an undisturbed local[2] run, bit for bit. Needs the packaged jar (mvn verify).
+ * scripts/cluster, a real HDFS (MiniDFSCluster in this JVM, 1 MiB blocks) holding the data and the
+ * run folders, the application jar submitted with scripts/submit in client and cluster deploy
+ * mode, and real damage done: an executor JVM killed mid-epoch, the driver killed mid-training
+ * (then resumed by hand, or restarted by the master under --supervise). Every run must end with
+ * the model of an undisturbed local[2] run on local files, bit for bit. Needs the packaged jar
+ * (mvn verify).
  */
 class ClusterIT {
     static final Path ROOT = Scripts.ROOT;
     static final Path WORK = ROOT.resolve("target/it");
     static final String PORT = "17077";
     static final String MASTER = "spark://127.0.0.1:" + PORT;
+    static final String UI = "http://127.0.0.1:18080/json/"; // the master's web UI: port + 1003, as scripts/cluster sets it
     static Path data;
+    static String hdfsData;
     static byte[] reference;
 
     @BeforeAll
     static void startCluster() throws Exception {
         deleteTree(WORK);
         data = Fixtures.syntheticMnist(WORK.resolve("data"), 8000, 1000, 28, false, 31);
+        hdfsData = MiniHdfs.upload(data, "/cluster-it/data");
         Scripts.Result started = run(120, "scripts/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "1g", "--port", PORT,
                 "--dir", WORK.resolve("cluster").toString());
         assertEquals(0, started.code(), started.output());
@@ -53,23 +68,77 @@ class ClusterIT {
     }
 
     static String[] trainArgs(String script, String... more) {
+        return trainArgs(script, List.of(), data.toString(), more);
+    }
+
+    /** scripts/train, or scripts/submit to the cluster with {@code submitOptions}, training on {@code dataPath}. */
+    static String[] trainArgs(String script, List<String> submitOptions, String dataPath, String... more) {
         List<String> a = new ArrayList<>(List.of(script));
-        if (script.endsWith("submit")) a.addAll(List.of("--master", MASTER, "--conf", "spark.executor.memory=1g", "train"));
-        a.addAll(List.of("--data", data.toString(), "--layers", "784,64,10", "--epochs", "4", "--batch-size", "200", "--shards", "4",
+        if (script.endsWith("submit")) {
+            a.addAll(List.of("--master", MASTER, "--conf", "spark.executor.memory=1g", "--conf", "spark.driver.memory=512m"));
+            a.addAll(submitOptions);
+            a.add("train");
+        }
+        a.addAll(List.of("--data", dataPath, "--layers", "784,64,10", "--epochs", "4", "--batch-size", "200", "--shards", "4",
                 "--seed", "7", "--learning-rate", "0.2", "--warmup", "0.5"));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
     }
 
     @Test
-    void aModelTrainedOnTheClusterIsBitIdenticalToLocalTwo() throws Exception {
+    void aModelTrainedOnTheClusterFromHdfsIsBitIdenticalToLocalTwoOnLocalFiles() throws Exception {
         long t = System.nanoTime();
-        Path out = WORK.resolve("cluster-run");
-        Scripts.Result r = run(300, trainArgs("scripts/submit", "--out", out.toString()));
+        String out = MiniHdfs.uri("/cluster-it/client-mode");
+        Scripts.Result r = run(300, trainArgs("scripts/submit", List.of(), hdfsData, "--out", out));
         assertEquals(0, r.code(), r.output());
-        System.out.printf("cluster run: %.1f s%n", (System.nanoTime() - t) / 1e9);
+        System.out.printf("client-mode cluster run, HDFS data and run folder: %.1f s%n", (System.nanoTime() - t) / 1e9);
         assertTrue(r.output().contains("master " + MASTER), r.output());
-        assertArrayEquals(reference, Files.readAllBytes(out.resolve("model.bin")));
+        assertArrayEquals(reference, hdfsBytes(out + "/model.bin"));
+    }
+
+    @Test
+    void inClusterDeployModeTheDriverRunsOnAWorkerAndEndsWithTheSameBits() throws Exception {
+        long t = System.nanoTime();
+        String out = MiniHdfs.uri("/cluster-it/cluster-mode");
+        Set<String> before = driverIds();
+        Scripts.Result submitted = run(120, trainArgs("scripts/submit", List.of("--deploy-mode", "cluster"), hdfsData, "--out", out));
+        assertEquals(0, submitted.code(), submitted.output());
+        assertTrue(submitted.output().contains("Driver successfully submitted as driver-"), submitted.output());
+        String driver = newDriver(before);
+        JsonNode finished = awaitDriverEnd(driver, 300);
+        System.out.printf("cluster-mode run %s: %.1f s to %s%n", driver, (System.nanoTime() - t) / 1e9, finished.get("state").asText());
+        assertEquals("FINISHED", finished.get("state").asText(), driverOutput(driver));
+        // It ran on a worker, not here: its output is in that worker's folder for the driver.
+        assertTrue(driverOutput(driver).contains("model:   " + out + "/model.bin"), driverOutput(driver));
+        assertArrayEquals(reference, hdfsBytes(out + "/model.bin"));
+    }
+
+    @Test
+    void aSupervisedDriverKilledMidTrainingIsRestartedAndContinuesToTheSameBits() throws Exception {
+        long t = System.nanoTime();
+        String out = MiniHdfs.uri("/cluster-it/supervised");
+        Set<String> before = driverIds();
+        Scripts.Result submitted = run(120, trainArgs("scripts/submit", List.of("--deploy-mode", "cluster", "--supervise"), hdfsData,
+                "--out", out, "--resume-if-exists"));
+        assertEquals(0, submitted.code(), submitted.output());
+        String driver = newDriver(before);
+        awaitHdfs(out + "/checkpoint.bin", 240);
+        long pid = driverPid(driver);
+        int linesAtKill = hdfsLines(out + "/metrics.jsonl");
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        // Killed while training ran: the JVM was a live driver attempt and not all epochs were written.
+        assertTrue(linesAtKill >= 1 && linesAtKill < 4, "killed while training ran (" + linesAtKill + " epochs written)");
+        System.out.println("killed driver JVM pid " + pid + " after " + linesAtKill + " epoch(s)");
+
+        JsonNode finished = awaitDriverEnd(driver, 300);
+        String output = driverOutput(driver);
+        System.out.printf("supervised run %s: %.1f s to %s%n", driver, (System.nanoTime() - t) / 1e9, finished.get("state").asText());
+        assertEquals("FINISHED", finished.get("state").asText(), output);
+        // A second attempt ran (the worker appends each attempt's output to the same file) and took up the checkpoint.
+        assertTrue(output.contains("--resume-if-exists: continuing the run in " + out + " after epoch"), output);
+        assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+        assertArrayEquals(reference, hdfsBytes(out + "/model.bin"));
+        assertEquals(4, hdfsLines(out + "/metrics.jsonl"));
     }
 
     @Test
@@ -99,23 +168,109 @@ class ClusterIT {
     }
 
     @Test
-    void killingTheDriverThenResumingEndsBitIdentical() throws Exception {
-        Path out = WORK.resolve("driver-killed");
-        Process driver = start(trainArgs("scripts/submit", "--out", out.toString()));
-        awaitLines(out.resolve("metrics.jsonl"), 1, driver);
-        awaitLines(out.resolve("checkpoint.bin"), 1, driver);
+    void killingTheDriverThenResumingFromItsHdfsFolderEndsBitIdentical() throws Exception {
+        String out = MiniHdfs.uri("/cluster-it/driver-killed");
+        Process driver = start(trainArgs("scripts/submit", List.of(), hdfsData, "--out", out));
+        awaitHdfs(out + "/checkpoint.bin", 240);
+        assertTrue(driver.isAlive(), "the driver was still running");
         driver.destroyForcibly();
         assertTrue(driver.waitFor(60, TimeUnit.SECONDS));
-        int linesAtKill = Files.readAllLines(out.resolve("metrics.jsonl")).size();
+        int linesAtKill = hdfsLines(out + "/metrics.jsonl");
         System.out.println("killed the driver after " + linesAtKill + " epoch(s)");
         assertTrue(linesAtKill < 4, "the driver was killed before the end");
 
         Scripts.Result resumed = run(300, "scripts/submit", "--master", MASTER, "--conf", "spark.executor.memory=1g", "train",
-                "--resume", out.toString());
+                "--resume", out);
         assertEquals(0, resumed.code(), resumed.output());
         assertTrue(resumed.output().contains("resuming after epoch"), resumed.output());
-        assertArrayEquals(reference, Files.readAllBytes(out.resolve("model.bin")));
-        assertEquals(4, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        assertArrayEquals(reference, hdfsBytes(out + "/model.bin"));
+        assertEquals(4, hdfsLines(out + "/metrics.jsonl"));
+    }
+
+    // --- HDFS and the master's state ----------------------------------------------------------
+
+    static byte[] hdfsBytes(String uri) throws IOException {
+        try (var in = MiniHdfs.fs().open(new org.apache.hadoop.fs.Path(uri))) {
+            return in.readAllBytes();
+        }
+    }
+
+    static int hdfsLines(String uri) throws IOException {
+        return (int) new String(hdfsBytes(uri), java.nio.charset.StandardCharsets.UTF_8).lines().count();
+    }
+
+    static void awaitHdfs(String uri, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (MiniHdfs.fs().exists(new org.apache.hadoop.fs.Path(uri))) return;
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        throw new AssertionError(uri + " did not appear within " + seconds + " s");
+    }
+
+    /** The standalone master's JSON state (what its web UI serves at /json/). */
+    static JsonNode master() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(UI)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new ObjectMapper().readTree(r.body());
+    }
+
+    static List<JsonNode> drivers() throws Exception {
+        JsonNode m = master();
+        List<JsonNode> all = new ArrayList<>();
+        for (String list : new String[]{"activedrivers", "completeddrivers"}) m.path(list).forEach(all::add);
+        return all;
+    }
+
+    static Set<String> driverIds() throws Exception {
+        Set<String> ids = new TreeSet<>();
+        for (JsonNode d : drivers()) ids.add(d.get("id").asText());
+        return ids;
+    }
+
+    static String newDriver(Set<String> before) throws Exception {
+        Set<String> now = driverIds();
+        now.removeAll(before);
+        assertEquals(1, now.size(), "one new driver on the master: " + now);
+        return now.iterator().next();
+    }
+
+    /** Waits until the master lists the driver among the completed ones; returns its entry. */
+    static JsonNode awaitDriverEnd(String id, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            for (JsonNode d : master().path("completeddrivers")) if (d.get("id").asText().equals(id)) return d;
+            TimeUnit.MILLISECONDS.sleep(500);
+        }
+        throw new AssertionError(id + " did not finish within " + seconds + " s:\n" + driverOutput(id));
+    }
+
+    /** What the driver printed: the worker that ran it keeps its stdout in work-dir/driver-id/. */
+    static String driverOutput(String id) throws IOException {
+        StringBuilder text = new StringBuilder();
+        try (var files = Files.walk(WORK.resolve("cluster"), 2)) {
+            for (Path d : files.filter(f -> f.getFileName().toString().equals(id)).toList()) {
+                for (String name : new String[]{"stdout", "stderr"}) {
+                    if (Files.exists(d.resolve(name))) text.append(Files.readString(d.resolve(name))).append('\n');
+                }
+            }
+        }
+        return text.toString();
+    }
+
+    /** The PID of the driver JVM a worker launched for this driver id. */
+    static long driverPid(String id) throws IOException {
+        List<Long> pids = new ArrayList<>();
+        try (var files = Files.list(WORK.resolve("cluster"))) {
+            for (Path pidFile : files.filter(f -> f.getFileName().toString().matches("worker-\\d+\\.pid")).toList()) {
+                long worker = Long.parseLong(Files.readString(pidFile).trim());
+                ProcessHandle.of(worker).ifPresent(w -> w.descendants()
+                        .filter(h -> h.info().commandLine().map(c -> c.contains("DriverWrapper") && c.contains(id)).orElse(false))
+                        .forEach(h -> pids.add(h.pid())));
+            }
+        }
+        assertEquals(1, pids.size(), "one JVM running " + id + ": " + pids);
+        return pids.get(0);
     }
 
     // --- process plumbing -------------------------------------------------------------------
