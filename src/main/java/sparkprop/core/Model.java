@@ -3,16 +3,35 @@ package sparkprop.core;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** A trained network: its spec, how raw pixels become inputs, and its parameters. */
-public record Model(NetworkSpec spec, float[] params) implements java.io.Serializable {
-    /** The only input normalisation so far: x = pixel / 255 for uint8 pixels. */
-    public static final String INPUT_NORMALISATION = "uint8/255";
+/**
+ * A trained network: its spec, its parameters, and how raw features become its inputs: {@link
+ * #UINT8} (x = value/255, what images and whole-number 0..255 tables train with) or {@link #FLOAT32}
+ * (x = value, any other table).
+ */
+public record Model(NetworkSpec spec, float[] params, String input) implements java.io.Serializable {
+    /** Inputs are uint8 pixels scaled by 1/255. */
+    public static final String UINT8 = "uint8/255";
+    /** Inputs are float32 values used as they are. */
+    public static final String FLOAT32 = "float32";
+    /** The default input scaling (and the only one before tables). */
+    public static final String INPUT_NORMALISATION = UINT8;
 
     public Model {
         if (params.length != spec.parameterCount()) {
             throw new BadInputException("network " + spec.describeSizes() + " needs " + spec.parameterCount()
                     + " parameters, got " + params.length);
         }
+        if (!input.equals(UINT8) && !input.equals(FLOAT32)) throw new BadInputException("unknown input scaling '" + input + "'");
+    }
+
+    /** A model of uint8/255 inputs. */
+    public Model(NetworkSpec spec, float[] params) {
+        this(spec, params, UINT8);
+    }
+
+    /** The network input of a raw feature value under this model's scaling. */
+    public float scale(double raw) {
+        return input.equals(UINT8) ? (float) raw * (1f / 255f) : (float) raw;
     }
 
     /** Class probabilities (or outputs) of each example: x is (in, batch), the result (out, batch). */

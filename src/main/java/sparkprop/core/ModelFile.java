@@ -22,7 +22,8 @@ import java.util.Map;
  *   8       4     int32 format version = 1
  *   12      4     int32 H, length of the header text
  *   16      H     header: UTF-8 lines "key=value\n" with
- *                   layers=784,100,10   hidden=relu   output=softmax   loss=ce   input=uint8/255
+ *                   layers=784,100,10   hidden=relu   output=softmax   loss=ce
+ *                   input=uint8/255 (x = value/255) or float32 (x = value, models trained on tables)
  *   16+H    4     int32 P, number of parameters
  *   20+H    4P    float32 parameters: for each layer W (in, out) row-major, then b (out)
  *   20+H+4P 32    SHA-256 of every byte before it
@@ -41,7 +42,7 @@ public final class ModelFile {
         NetworkSpec spec = model.spec();
         String header = "layers=" + String.join(",", Arrays.stream(spec.sizes()).mapToObj(Integer::toString).toList())
                 + "\nhidden=" + spec.hidden().id() + "\noutput=" + spec.output().id() + "\nloss=" + spec.loss().id()
-                + "\ninput=" + Model.INPUT_NORMALISATION + "\n";
+                + "\ninput=" + model.input() + "\n";
         byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
         float[] params = model.params();
         ByteBuffer body = ByteBuffer.allocate(16 + headerBytes.length + 4 + 4 * params.length + 32)
@@ -84,7 +85,7 @@ public final class ModelFile {
             throw new ModelFileException(name + ": bad network description in header: " + e.getMessage());
         }
         String input = header.getOrDefault("input", Model.INPUT_NORMALISATION);
-        if (!input.equals(Model.INPUT_NORMALISATION)) {
+        if (!input.equals(Model.UINT8) && !input.equals(Model.FLOAT32)) {
             throw new ModelFileException(name + ": unknown input normalisation '" + input + "'");
         }
         in.position(16 + headerLength);
@@ -95,7 +96,7 @@ public final class ModelFile {
         }
         float[] params = new float[count];
         in.asFloatBuffer().get(params);
-        return new Model(spec, params);
+        return new Model(spec, params, input);
     }
 
     /** Writes to a temporary name and renames it, so a crash never leaves a half-written model. */

@@ -3,15 +3,36 @@ package sparkprop.data;
 import java.io.Serializable;
 
 /**
- * A block of examples packed as bytes, not one object per example: pixels (count, width) row-major
- * uint8, one label byte each. This is what partitions cache, so it costs the raw data's size.
+ * A block of examples packed as arrays, not one object per example: one label byte each, and the
+ * inputs (count, width) row-major either as uint8 {@code pixels} (inputs are pixel/255: images,
+ * and any table whose values are all whole numbers 0..255) or as float32 {@code values} (inputs as
+ * they are: any other table). This is what partitions cache, so it costs the raw data's size.
  */
-public record Examples(byte[] pixels, byte[] labels, int count, int width) implements Serializable {
+public record Examples(byte[] pixels, float[] values, byte[] labels, int count, int width) implements Serializable {
+    private static final byte[] NONE = new byte[0];
+
     public Examples {
-        if ((long) count * width != pixels.length || labels.length != count) {
-            throw new IllegalArgumentException(count + " examples of width " + width + " need " + (long) count * width
-                    + " pixel bytes and " + count + " labels, got " + pixels.length + " and " + labels.length);
+        long size = (long) count * width;
+        boolean ok = values == null ? pixels.length == size : pixels.length == 0 && values.length == size;
+        if (!ok || labels.length != count) {
+            throw new IllegalArgumentException(count + " examples of width " + width + " need " + size + (values == null ? " pixel bytes" : " values")
+                    + " and " + count + " labels, got " + (values == null ? pixels.length : values.length) + " and " + labels.length);
         }
+    }
+
+    /** uint8 examples: inputs are pixel/255. */
+    public Examples(byte[] pixels, byte[] labels, int count, int width) {
+        this(pixels, null, labels, count, width);
+    }
+
+    /** float32 examples: inputs are the values themselves. */
+    public static Examples ofValues(float[] values, byte[] labels, int count, int width) {
+        return new Examples(NONE, values, labels, count, width);
+    }
+
+    /** True for uint8 pixels (inputs pixel/255), false for float32 values. */
+    public boolean isUint8() {
+        return values == null;
     }
 
     public int label(int i) {
@@ -20,23 +41,28 @@ public record Examples(byte[] pixels, byte[] labels, int count, int width) imple
 
     /** Examples [first, first + n) as their own block. */
     public Examples slice(int first, int n) {
-        byte[] p = new byte[n * width];
-        System.arraycopy(pixels, first * width, p, 0, n * width);
         byte[] l = new byte[n];
         System.arraycopy(labels, first, l, 0, n);
+        if (values != null) return ofValues(java.util.Arrays.copyOfRange(values, first * width, (first + n) * width), l, n, width);
+        byte[] p = new byte[n * width];
+        System.arraycopy(pixels, first * width, p, 0, n * width);
         return new Examples(p, l, n, width);
     }
 
     /**
-     * Writes examples {@code indices[from..from+n)} as network inputs x = pixel/255, one column
-     * each, into {@code x} (width, n), and their labels into {@code y}.
+     * Writes examples {@code indices[from..from+n)} as network inputs (pixel/255, or the float
+     * values), one column each, into {@code x} (width, n), and their labels into {@code y}.
      */
     public void toInputs(int[] indices, int from, int n, float[] x, int[] y) {
         final float scale = 1f / 255f;
         for (int j = 0; j < n; j++) {
             int e = indices[from + j];
             int src = e * width, dst = j * width;
-            for (int i = 0; i < width; i++) x[dst + i] = (pixels[src + i] & 0xFF) * scale;
+            if (values != null) {
+                System.arraycopy(values, src, x, dst, width);
+            } else {
+                for (int i = 0; i < width; i++) x[dst + i] = (pixels[src + i] & 0xFF) * scale;
+            }
             y[j] = labels[e] & 0xFF;
         }
     }
@@ -44,7 +70,11 @@ public record Examples(byte[] pixels, byte[] labels, int count, int width) imple
     /** Examples [first, first + n) as inputs, in order. */
     public void toInputs(int first, int n, float[] x, int[] y) {
         final float scale = 1f / 255f;
-        for (int k = 0; k < n * width; k++) x[k] = (pixels[first * width + k] & 0xFF) * scale;
+        if (values != null) {
+            System.arraycopy(values, first * width, x, 0, n * width);
+        } else {
+            for (int k = 0; k < n * width; k++) x[k] = (pixels[first * width + k] & 0xFF) * scale;
+        }
         for (int j = 0; j < n; j++) y[j] = labels[first + j] & 0xFF;
     }
 

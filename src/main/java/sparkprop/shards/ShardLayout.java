@@ -36,6 +36,14 @@ public record ShardLayout(int examples, int shards, int partitions) implements S
         return firstShard(partition + 1);
     }
 
+    /** The shard holding example {@code index} (shards are contiguous ranges in example order). */
+    public int shardOf(long index) {
+        int s = (int) (index * shards / examples);
+        while (s + 1 < shards && shardStart(s + 1) <= index) s++;
+        while (shardStart(s) > index) s--;
+        return s;
+    }
+
     public int partitionOf(int shard) {
         for (int p = 0; p < partitions; p++) if (shard < endShard(p)) return p;
         throw new IllegalArgumentException("no shard " + shard);

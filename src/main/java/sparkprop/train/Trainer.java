@@ -74,6 +74,22 @@ public final class Trainer {
     }
 
     /**
+     * Trains on shards already read and cached, e.g. from a table ({@code sparkprop.ml} builds them
+     * with the same shard layout and order as files get): same loop, same bits for the same examples.
+     *
+     * @param test the test set to score each epoch, or null for none
+     */
+    public Trainer(JavaSparkContext sc, JavaRDD<ShardBlock> train, ShardLayout layout, int width, JavaRDD<ShardBlock> test, TrainConfig config) {
+        this.sc = sc;
+        this.config = config;
+        this.spec = check(layout.examples(), width, config);
+        this.layout = layout;
+        this.stepsPerEpoch = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
+        this.train = train;
+        this.test = test;
+    }
+
+    /**
      * Trains a network as configured, the whole run in one call: the library entry point for a
      * user's own Spark application.
      *
@@ -97,8 +113,12 @@ public final class Trainer {
      * example count) from headers alone, so callers can refuse it before Spark starts.
      */
     public static NetworkSpec check(Dataset data, TrainConfig config) {
-        NetworkSpec spec = config.network(data.width());
-        int examples = data.train().count();
+        return check(data.train().count(), data.width(), config);
+    }
+
+    /** The same check from the training examples' count and width. */
+    public static NetworkSpec check(int examples, int width, TrainConfig config) {
+        NetworkSpec spec = config.network(width);
         if (config.shards() > examples) {
             throw new BadInputException("--shards " + config.shards() + ": more than the " + examples + " training examples");
         }
@@ -137,7 +157,7 @@ public final class Trainer {
     /** Drops the cached training and test data from the executors' memory; the trainer is unusable after. */
     public void release() {
         train.unpersist(false);
-        test.unpersist(false);
+        if (test != null) test.unpersist(false);
     }
 
     /** A fresh state: initialised parameters and zeroed optimizer state. */
@@ -178,7 +198,7 @@ public final class Trainer {
             }
             double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
             Forward.Score validation = config.validation() > 0 ? score(state.model(), train, true) : Forward.Score.EMPTY;
-            Forward.Score testScore = score(state.model(), test, false);
+            Forward.Score testScore = test == null ? Forward.Score.EMPTY : score(state.model(), test, false);
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / seen, validation.meanLoss(), validation.accuracy(),
                     testScore.meanLoss(), testScore.accuracy(), epochSeconds, seen / epochSeconds, rate, stepsPerEpoch);
             state.endEpoch(metrics);

@@ -1,0 +1,258 @@
+package sparkprop.ml;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader$;
+import org.apache.spark.ml.util.DefaultParamsWriter$;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+import scala.Option;
+import scala.Tuple3;
+import sparkprop.core.Backprop;
+import sparkprop.core.Loss;
+import sparkprop.core.Model;
+import sparkprop.core.ModelFile;
+import sparkprop.storage.Location;
+
+/**
+ * A trained network as a spark.ml Model. {@code transform} adds {@code rawPrediction} (the
+ * network's outputs: softmax probabilities with loss ce), {@code probability} and
+ * {@code prediction}, forwarding {@code blockSize} rows at a time through one sgemm per layer.
+ * Saved as spark.ml's metadata plus our documented {@code model.bin} in {@code data/}, on any
+ * Hadoop path; no Java serialization.
+ */
+public final class NeuralNetClassificationModel extends ProbabilisticClassificationModel<Vector, NeuralNetClassificationModel>
+        implements MLWritable {
+    static final String MODEL_FILE = "data/model.bin";
+    /**
+     * The Scala constructors call uid() before this class's constructor body runs, and the params
+     * they create keep that uid; so a uid given to a constructor is handed to uid() through here.
+     */
+    private static final ThreadLocal<String> UID_BEING_CONSTRUCTED = new ThreadLocal<>();
+    // Set by uid() while the Scala constructors run: no initializer here, or it would be reset after them.
+    private String uid;
+    private final Model model;
+    private IntParam blockSize;
+
+    public NeuralNetClassificationModel(String uid, Model model) {
+        this(handOver(uid), model);
+    }
+
+    private static Void handOver(String uid) {
+        UID_BEING_CONSTRUCTED.set(uid);
+        return null;
+    }
+
+    private NeuralNetClassificationModel(Void uidHandedOver, Model model) {
+        super();
+        UID_BEING_CONSTRUCTED.remove();
+        uid();
+        this.model = model;
+        setDefault(blockSize(), 256);
+    }
+
+    @Override
+    public String uid() {
+        if (uid == null) {
+            String given = UID_BEING_CONSTRUCTED.get();
+            uid = given != null ? given : Identifiable.randomUID("nncModel");
+        }
+        return uid;
+    }
+
+    /** The network itself: spec, parameters, input scaling. */
+    public Model network() {
+        return model;
+    }
+
+    public IntParam blockSize() {
+        if (blockSize == null) blockSize = new IntParam(this, "blockSize", "rows per sgemm when predicting", NeuralNetParams.check(v -> (Integer) v > 0));
+        return blockSize;
+    }
+
+    public NeuralNetClassificationModel setBlockSize(int v) {
+        return (NeuralNetClassificationModel) set(blockSize(), v);
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        TableShards.checkSchema(schema, getFeaturesCol(), null);
+        return super.transformSchema(schema);
+    }
+
+    @Override
+    public int numFeatures() {
+        return model.spec().inputSize();
+    }
+
+    @Override
+    public int numClasses() {
+        return model.spec().outputSize();
+    }
+
+    @Override
+    public Vector predictRaw(Vector features) {
+        float[] x = new float[numFeatures()];
+        double[] v = features.toArray();
+        for (int i = 0; i < x.length; i++) x[i] = model.scale(v[i]);
+        float[] out = model.predict(x, 1);
+        double[] raw = new double[out.length];
+        for (int i = 0; i < out.length; i++) raw[i] = out[i];
+        return Vectors.dense(raw);
+    }
+
+    @Override
+    public Vector raw2probabilityInPlace(Vector raw) {
+        return toProbabilities(model, raw);
+    }
+
+    /** Softmax outputs already are probabilities; sigmoid or identity outputs (loss mse) are normalised. */
+    static Vector toProbabilities(Model model, Vector raw) {
+        if (model.spec().loss() != Loss.CE && raw instanceof DenseVector dense) {
+            double[] v = dense.values();
+            double sum = 0;
+            for (int i = 0; i < v.length; i++) sum += v[i] = Math.max(v[i], 0);
+            for (int i = 0; i < v.length; i++) v[i] = sum > 0 ? v[i] / sum : 1.0 / v.length;
+        }
+        return raw;
+    }
+
+    /** Scores whole partitions in blocks of {@code blockSize} rows instead of one forward pass per row. */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        TableShards.checkSchema(dataset.schema(), getFeaturesCol(), null);
+        StructType out = transformSchema(dataset.schema(), true);
+        int featuresAt = dataset.schema().fieldIndex(getFeaturesCol());
+        // Spark's schema decides the order of the added columns (and leaves out those named "").
+        String[] added = out.fieldNames();
+        String rawCol = getRawPredictionCol(), probabilityCol = getProbabilityCol();
+        int block = (Integer) getOrDefault(blockSize());
+        Model m = model;
+        int width = numFeatures();
+        MapPartitionsFunction<Row, Row> score = rows -> new Iterator<>() {
+            private final List<Row> pending = new ArrayList<>();
+            private final List<Row> ready = new ArrayList<>();
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                if (next < ready.size()) return true;
+                ready.clear();
+                next = 0;
+                while (pending.size() < block && rows.hasNext()) pending.add(rows.next());
+                if (pending.isEmpty()) return false;
+                int n = pending.size(), classes = m.spec().outputSize();
+                float[] x = new float[n * width];
+                for (int j = 0; j < n; j++) {
+                    Vector v = (Vector) pending.get(j).get(featuresAt);
+                    if (v.size() != width) {
+                        throw new sparkprop.core.BadInputException("featuresCol: a row has " + v.size() + " values but the model takes " + width);
+                    }
+                    double[] values = v.toArray();
+                    for (int i = 0; i < width; i++) x[j * width + i] = m.scale(values[i]);
+                }
+                float[] output = new Backprop(m.spec()).forward(m.params(), x, n);
+                for (int j = 0; j < n; j++) {
+                    Row row = pending.get(j);
+                    double[] r = new double[classes];
+                    int best = 0;
+                    for (int c = 0; c < classes; c++) {
+                        r[c] = output[j * classes + c];
+                        if (r[c] > r[best]) best = c;
+                    }
+                    List<Object> values = new ArrayList<>(out.size());
+                    for (int i = 0; i < row.size(); i++) values.add(row.get(i));
+                    for (int i = row.size(); i < added.length; i++) {
+                        if (added[i].equals(rawCol)) values.add(Vectors.dense(r.clone()));
+                        else if (added[i].equals(probabilityCol)) values.add(toProbabilities(m, Vectors.dense(r.clone())));
+                        else values.add((double) best);
+                    }
+                    ready.add(RowFactory.create(values.toArray()));
+                }
+                pending.clear();
+                return true;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) throw new java.util.NoSuchElementException();
+                return ready.get(next++);
+            }
+        };
+        return dataset.toDF().mapPartitions(score, Encoders.row(out));
+    }
+
+    @Override
+    public NeuralNetClassificationModel copy(ParamMap extra) {
+        return copyValues(new NeuralNetClassificationModel(uid(), model), extra).setParent(parent());
+    }
+
+    /** javac needs this override to pick between the two inherited signatures; no summary of our own. */
+    @Override
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public Tuple3 findSummaryModel() {
+        return super.findSummaryModel();
+    }
+
+    @Override
+    public String toString() {
+        return "NeuralNetClassificationModel: uid=" + uid() + ", " + model.spec() + ", input " + model.input();
+    }
+
+    // --- persistence: spark.ml's metadata, and model.bin beside it -----------------------------
+
+    @Override
+    public MLWriter write() {
+        NeuralNetClassificationModel self = this;
+        return new MLWriter() {
+            @Override
+            public void saveImpl(String path) {
+                DefaultParamsWriter$.MODULE$.saveMetadata(self, path, sparkSession());
+                try {
+                    Location.of(path + "/" + MODEL_FILE, sparkSession().sparkContext().hadoopConfiguration(), "model path")
+                            .write(ModelFile.encode(self.model));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    public static MLReader<NeuralNetClassificationModel> read() {
+        return new MLReader<>() {
+            @Override
+            public NeuralNetClassificationModel load(String path) {
+                var metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(), NeuralNetClassificationModel.class.getName());
+                Location file = Location.of(path + "/" + MODEL_FILE, sparkSession().sparkContext().hadoopConfiguration(), "model path");
+                try {
+                    NeuralNetClassificationModel m = new NeuralNetClassificationModel(metadata.uid(), ModelFile.decode(file.read(), file.toString()));
+                    metadata.getAndSetParams(m, Option.empty());
+                    return m;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+                }
+            }
+        };
+    }
+
+    public static NeuralNetClassificationModel load(String path) {
+        return read().load(path);
+    }
+}

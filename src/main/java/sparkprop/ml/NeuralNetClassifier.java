@@ -1,0 +1,217 @@
+package sparkprop.ml;
+
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.classification.ProbabilisticClassifier;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReadable;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+import sparkprop.core.Model;
+import sparkprop.train.Options;
+import sparkprop.train.TrainConfig;
+import sparkprop.train.Trainer;
+import sparkprop.train.TrainingListener;
+import sparkprop.train.TrainingResult;
+import sparkprop.train.TrainingState;
+
+/**
+ * A spark.ml Estimator for fully-connected networks, trained by sparkprop's synchronous, exact
+ * data-parallel loop: the same rows in the same order, seed and shards give the same bits as
+ * {@code scripts/train} on the same examples. Features: an ml Vector column of size
+ * {@code layers[0]}; label: class indices 0..K-1 with K = the last layer's size. Drop-in for
+ * MLlib's {@code MultilayerPerceptronClassifier} ({@code layers}, {@code stepSize}, {@code maxIter},
+ * {@code seed}, {@code blockSize}, {@code initialWeights} mean the same), with every other
+ * hyperparameter of the command line as a Param (see {@link NeuralNetParams}).
+ */
+public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, NeuralNetClassifier, NeuralNetClassificationModel>
+        implements DefaultParamsWritable {
+    /**
+     * The Scala constructors call uid() before this class's constructor body runs, and the params
+     * they create keep that uid; so a uid given to a constructor is handed to uid() through here.
+     */
+    private static final ThreadLocal<String> UID_BEING_CONSTRUCTED = new ThreadLocal<>();
+    // Set by uid() while the Scala constructors run: no initializer here, or it would be reset after them.
+    private String uid;
+    private NeuralNetParams table;
+    private IntParam blockSize;
+    private Param<Vector> initialWeights;
+    private IntParam partitions;
+
+    public NeuralNetClassifier() {
+        this(Identifiable.randomUID("nnc"));
+    }
+
+    public NeuralNetClassifier(String uid) {
+        this(handOver(uid));
+    }
+
+    private static Void handOver(String uid) {
+        UID_BEING_CONSTRUCTED.set(uid);
+        return null;
+    }
+
+    private NeuralNetClassifier(Void uidHandedOver) {
+        super();
+        UID_BEING_CONSTRUCTED.remove();
+        uid();
+        Map<String, String> defaults = Options.defaults();
+        for (Map.Entry<String, Param<?>> e : table().all().entrySet()) {
+            @SuppressWarnings("unchecked")
+            Param<Object> p = (Param<Object>) e.getValue();
+            setDefault(p, NeuralNetParams.typedDefault(p, defaults.get(e.getKey())));
+        }
+        setDefault(blockSize(), 256);
+        setDefault(partitions(), 0);
+    }
+
+    @Override
+    public String uid() {
+        if (uid == null) {
+            String given = UID_BEING_CONSTRUCTED.get();
+            uid = given != null ? given : Identifiable.randomUID("nnc");
+        }
+        return uid;
+    }
+
+    private NeuralNetParams table() {
+        if (table == null) table = new NeuralNetParams(this);
+        return table;
+    }
+
+    // --- Params: MLlib's names first, then the command line's options in camelCase --------------
+
+    public IntArrayParam layers() { return table().ints("layers"); }
+    public DoubleParam stepSize() { return table().d("learning-rate"); }
+    public IntParam maxIter() { return table().i("epochs"); }
+    public LongParam seed() { return table().l("seed"); }
+
+    /** Rows stacked into one matrix when predicting (MLlib's meaning); training batches are {@link #batchSize}. */
+    public IntParam blockSize() {
+        if (blockSize == null) blockSize = new IntParam(this, "blockSize", "rows per sgemm when predicting", NeuralNetParams.check(v -> (Integer) v > 0));
+        return blockSize;
+    }
+
+    /** Starting parameters instead of the initializer's (MLlib's layout is not ours: W (in, out) row-major then b, per layer). */
+    public Param<Vector> initialWeights() {
+        if (initialWeights == null) initialWeights = new Param<>(this, "initialWeights", "starting parameters, one flat vector", NeuralNetParams.check(v -> true));
+        return initialWeights;
+    }
+
+    /** Spark partitions holding the shards (0: one per core); never changes the result. */
+    public IntParam partitions() {
+        if (partitions == null) partitions = new IntParam(this, "partitions", "Spark partitions holding the shards (0: one per core)", NeuralNetParams.check(v -> (Integer) v >= 0));
+        return partitions;
+    }
+
+    public Param<String> activation() { return table().get("activation"); }
+    public Param<String> loss() { return table().get("loss"); }
+    public Param<String> output() { return table().get("output"); }
+    public Param<String> init() { return table().get("init"); }
+    public DoubleParam initStd() { return table().d("init-std"); }
+    public Param<String> optimizer() { return table().get("optimizer"); }
+    public DoubleParam momentum() { return table().d("momentum"); }
+    public DoubleParam adamBeta1() { return table().d("adam-beta1"); }
+    public DoubleParam adamBeta2() { return table().d("adam-beta2"); }
+    public DoubleParam adamEpsilon() { return table().d("adam-epsilon"); }
+    public DoubleParam weightDecay() { return table().d("weight-decay"); }
+    public DoubleParam inputDropout() { return table().d("input-dropout"); }
+    public DoubleParam dropout() { return table().d("dropout"); }
+    public DoubleParam maxNorm() { return table().d("max-norm"); }
+    public DoubleParam ema() { return table().d("ema"); }
+    public Param<String> schedule() { return table().get("schedule"); }
+    public DoubleParam warmup() { return table().d("warmup"); }
+    public DoubleParam decayEpochs() { return table().d("decay-epochs"); }
+    public DoubleParam decayFactor() { return table().d("decay-factor"); }
+    public IntParam batchSize() { return table().i("batch-size"); }
+    public IntParam shards() { return table().i("shards"); }
+    public IntParam validation() { return table().i("validation"); }
+    public IntParam patience() { return table().i("patience"); }
+
+    public NeuralNetClassifier setLayers(int[] v) { return (NeuralNetClassifier) set(layers(), v); }
+    public NeuralNetClassifier setStepSize(double v) { return (NeuralNetClassifier) set(stepSize(), v); }
+    public NeuralNetClassifier setMaxIter(int v) { return (NeuralNetClassifier) set(maxIter(), v); }
+    public NeuralNetClassifier setSeed(long v) { return (NeuralNetClassifier) set(seed(), v); }
+    public NeuralNetClassifier setBlockSize(int v) { return (NeuralNetClassifier) set(blockSize(), v); }
+    public NeuralNetClassifier setInitialWeights(Vector v) { return (NeuralNetClassifier) set(initialWeights(), v); }
+    public NeuralNetClassifier setPartitions(int v) { return (NeuralNetClassifier) set(partitions(), v); }
+    public NeuralNetClassifier setActivation(String v) { return (NeuralNetClassifier) set(activation(), v); }
+    public NeuralNetClassifier setLoss(String v) { return (NeuralNetClassifier) set(loss(), v); }
+    public NeuralNetClassifier setOptimizer(String v) { return (NeuralNetClassifier) set(optimizer(), v); }
+    public NeuralNetClassifier setMomentum(double v) { return (NeuralNetClassifier) set(momentum(), v); }
+    public NeuralNetClassifier setWeightDecay(double v) { return (NeuralNetClassifier) set(weightDecay(), v); }
+    public NeuralNetClassifier setDropout(double v) { return (NeuralNetClassifier) set(dropout(), v); }
+    public NeuralNetClassifier setInputDropout(double v) { return (NeuralNetClassifier) set(inputDropout(), v); }
+    public NeuralNetClassifier setSchedule(String v) { return (NeuralNetClassifier) set(schedule(), v); }
+    public NeuralNetClassifier setWarmup(double v) { return (NeuralNetClassifier) set(warmup(), v); }
+    public NeuralNetClassifier setBatchSize(int v) { return (NeuralNetClassifier) set(batchSize(), v); }
+    public NeuralNetClassifier setShards(int v) { return (NeuralNetClassifier) set(shards(), v); }
+    public NeuralNetClassifier setValidation(int v) { return (NeuralNetClassifier) set(validation(), v); }
+    /** Any hyperparameter by its command-line name, e.g. {@code set("max-norm", "3")}. */
+    public NeuralNetClassifier setOption(String option, String value) {
+        Param<?> p = table().get(option);
+        if (p == null) throw new sparkprop.core.BadInputException(option + ": not a hyperparameter (see sparkprop.train.Options)");
+        @SuppressWarnings("unchecked")
+        Param<Object> typed = (Param<Object>) p;
+        return (NeuralNetClassifier) set(typed, NeuralNetParams.typedDefault(p, value));
+    }
+
+    /** The hyperparameters these params hold, checked (a bad value names its param). */
+    public TrainConfig trainConfig() {
+        return table().config(this);
+    }
+
+    /** Names the column and what it holds before Spark's own schema check can. */
+    @Override
+    public org.apache.spark.sql.types.StructType transformSchema(org.apache.spark.sql.types.StructType schema) {
+        TableShards.checkSchema(schema, getFeaturesCol(), getLabelCol());
+        return super.transformSchema(schema);
+    }
+
+    @Override
+    public NeuralNetClassificationModel train(Dataset<?> dataset) {
+        TrainConfig config = trainConfig();
+        int[] layers = config.layers();
+        TableShards shards = TableShards.of(dataset, getFeaturesCol(), getLabelCol(), layers[0], layers[layers.length - 1], config.shards(),
+                (Integer) getOrDefault(partitions()));
+        try {
+            Trainer trainer = new Trainer(JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()), shards.blocks(),
+                    shards.layout(), shards.width(), null, config);
+            TrainingState state = trainer.initialState();
+            if (isDefined(initialWeights()) && get(initialWeights()).isDefined()) {
+                double[] w = get(initialWeights()).get().toArray();
+                if (w.length != state.params().length) {
+                    throw new sparkprop.core.BadInputException("initialWeights: " + w.length + " values but " + trainer.spec().describeSizes()
+                            + " has " + state.params().length + " parameters");
+                }
+                for (int i = 0; i < w.length; i++) state.params()[i] = (float) w[i];
+            }
+            TrainingResult result = trainer.run(state, new TrainingListener() { });
+            Model m = result.model();
+            return new NeuralNetClassificationModel(uid(), new Model(m.spec(), m.params(), shards.input()));
+        } finally {
+            shards.blocks().unpersist(false);
+        }
+    }
+
+    @Override
+    public NeuralNetClassifier copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    public static MLReader<NeuralNetClassifier> read() {
+        return new org.apache.spark.ml.util.DefaultParamsReader<>();
+    }
+
+    public static NeuralNetClassifier load(String path) {
+        return read().load(path);
+    }
+}

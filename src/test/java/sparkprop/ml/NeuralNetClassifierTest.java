@@ -1,0 +1,165 @@
+package sparkprop.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.feature.MinMaxScaler;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.tuning.CrossValidator;
+import org.apache.spark.ml.tuning.CrossValidatorModel;
+import org.apache.spark.ml.tuning.ParamGridBuilder;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sparkprop.cli.Main;
+import sparkprop.core.BadInputException;
+import sparkprop.core.ModelFile;
+import sparkprop.data.Examples;
+import sparkprop.data.Fixtures;
+import sparkprop.storage.MiniHdfs;
+
+/** The spark.ml Estimator: the CLI's bits from a DataFrame, Pipelines, CrossValidator, persistence. */
+class NeuralNetClassifierTest {
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+    static Path mnist;
+    static Dataset<Row> train;
+    static Dataset<Row> test;
+
+    static Path cliRun;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mnist = Fixtures.syntheticMnist(dir.resolve("mnist"), 2000, 400, 28, false, 9);
+        // The command line first: it starts and stops its own Spark context.
+        cliRun = dir.resolve("cli-run");
+        assertEquals(0, Main.run("train", "--data", mnist.toString(), "--layers", "784,32,10", "--epochs", "2", "--batch-size", "100",
+                "--shards", "4", "--seed", "5", "--learning-rate", "0.1", "--master", "local[2]", "--out", cliRun.toString()));
+        spark = SparkSession.builder().master("local[2]").appName("sparkprop-ml-test").config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        spark.sparkContext().setLogLevel("ERROR");
+        sparkprop.data.Dataset files = sparkprop.data.Dataset.open(mnist.toString(), new Configuration());
+        train = table(files.train().read(new Configuration(), 0, files.train().count()));
+        test = table(files.test().read(new Configuration(), 0, files.test().count()));
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    /** Examples as a table in their order: label (double), features (0..255 as doubles). */
+    static Dataset<Row> table(Examples e) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < e.count(); i++) {
+            double[] v = new double[e.width()];
+            for (int k = 0; k < v.length; k++) v[k] = e.pixels()[i * e.width() + k] & 0xFF;
+            rows.add(RowFactory.create((double) e.label(i), Vectors.dense(v)));
+        }
+        StructType schema = new StructType(new StructField[]{DataTypes.createStructField("label", DataTypes.DoubleType, false),
+                DataTypes.createStructField("features", SQLDataTypes.VectorType(), false)});
+        return spark.createDataFrame(rows, schema);
+    }
+
+    static NeuralNetClassifier small() {
+        return new NeuralNetClassifier().setLayers(new int[]{784, 32, 10}).setMaxIter(2).setBatchSize(100).setShards(4).setSeed(5)
+                .setStepSize(0.1);
+    }
+
+    @Test
+    void aDataFrameOfTheSameExamplesTrainsToTheBitsOfScriptsTrain() throws Exception {
+        Path out = cliRun;
+        NeuralNetClassificationModel model = small().fit(train);
+        assertEquals("uint8/255", model.network().input());
+        assertArrayEquals(Files.readAllBytes(out.resolve("model.bin")), ModelFile.encode(model.network()));
+        // And on 3 partitions instead of 2: the same bits.
+        assertArrayEquals(ModelFile.encode(model.network()), ModelFile.encode(small().setPartitions(3).fit(train).network()));
+    }
+
+    @Test
+    void insideAPipelineWithCrossValidationAndSavedModelsThatPredictTheSame() throws Exception {
+        // MinMaxScaler makes the features floats in [0, 1]: the float32 path.
+        MinMaxScaler scaler = new MinMaxScaler().setInputCol("features").setOutputCol("scaled");
+        NeuralNetClassifier nn = small().setMaxIter(3);
+        nn.setFeaturesCol("scaled");
+        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[]{scaler, nn});
+        ParamMap[] grid = new ParamGridBuilder().addGrid(nn.stepSize(), new double[]{0.05, 0.2}).addGrid(nn.batchSize(), new int[]{100, 200})
+                .build();
+        MulticlassClassificationEvaluator accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy");
+        CrossValidatorModel cv = new CrossValidator().setEstimator(pipeline).setEstimatorParamMaps(grid).setEvaluator(accuracy).setNumFolds(2)
+                .setSeed(3).fit(train);
+        assertEquals(4, cv.avgMetrics().length);
+        double best = accuracy.evaluate(cv.transform(test));
+        System.out.printf("2x2 grid, 2 folds: mean accuracies %s, best model on test %.4f%n", java.util.Arrays.toString(cv.avgMetrics()), best);
+        assertTrue(best > 0.5, "learns something: " + best);
+        PipelineModel bestPipeline = (PipelineModel) cv.bestModel();
+        NeuralNetClassificationModel fitted = (NeuralNetClassificationModel) bestPipeline.stages()[1];
+        assertEquals("float32", fitted.network().input());
+
+        String cvPath = dir.resolve("cv").toString(), pipelinePath = dir.resolve("pipeline").toString();
+        cv.write().overwrite().save(cvPath);
+        bestPipeline.write().overwrite().save(pipelinePath);
+        List<Row> expected = bestPipeline.transform(test).select("prediction", "probability").collectAsList();
+        assertEquals(expected, PipelineModel.load(pipelinePath).transform(test).select("prediction", "probability").collectAsList());
+        assertEquals(expected, CrossValidatorModel.load(cvPath).transform(test).select("prediction", "probability").collectAsList());
+    }
+
+    @Test
+    void transformAgreesWithTheSingleRowApiAndSavesToHdfs() throws Exception {
+        NeuralNetClassificationModel model = small().setMaxIter(1).fit(train);
+        List<Row> rows = model.setBlockSize(7).transform(test).select("features", "rawPrediction", "probability", "prediction").collectAsList();
+        assertEquals(400, rows.size());
+        for (Row r : rows.subList(0, 20)) {
+            org.apache.spark.ml.linalg.Vector raw = model.predictRaw((org.apache.spark.ml.linalg.Vector) r.get(0));
+            assertArrayEquals(raw.toArray(), ((org.apache.spark.ml.linalg.Vector) r.get(1)).toArray(), 0);
+            assertEquals(model.predict((org.apache.spark.ml.linalg.Vector) r.get(0)), r.getDouble(3));
+        }
+        String path = MiniHdfs.uri("/ml/model");
+        model.write().overwrite().save(path);
+        NeuralNetClassificationModel back = NeuralNetClassificationModel.load(path);
+        assertArrayEquals(ModelFile.encode(model.network()), ModelFile.encode(back.network()));
+        assertEquals(model.uid(), back.uid());
+        assertEquals(7, back.getOrDefault(back.blockSize()));
+        assertTrue(MiniHdfs.fs().exists(new org.apache.hadoop.fs.Path(path + "/data/model.bin")));
+    }
+
+    @Test
+    void badColumnsAndValuesAreOneClearMessage() {
+        BadInputException size = assertThrows(BadInputException.class, () -> small().setLayers(new int[]{783, 8, 10}).fit(train));
+        assertTrue(size.getMessage().startsWith("featuresCol 'features': row 0 has 784 values but layers[0] is 783"), size.getMessage());
+        BadInputException label = assertThrows(BadInputException.class, () -> small().setLayers(new int[]{784, 8, 3}).fit(train));
+        assertTrue(label.getMessage().contains("labelCol 'label': value ") && label.getMessage().contains("is not a class index 0..2"),
+                label.getMessage());
+        NeuralNetClassifier noColumn = small();
+        noColumn.setFeaturesCol("pixels");
+        BadInputException column = assertThrows(BadInputException.class, () -> noColumn.fit(train));
+        assertTrue(column.getMessage().startsWith("featuresCol 'pixels': no such column"), column.getMessage());
+        IllegalArgumentException rate = assertThrows(IllegalArgumentException.class, () -> small().setStepSize(-1));
+        assertTrue(rate.getMessage().endsWith("parameter stepSize given invalid value -1.0."), rate.getMessage());
+        BadInputException option = assertThrows(BadInputException.class, () -> small().setOption("no-such", "1"));
+        assertTrue(option.getMessage().startsWith("no-such: not a hyperparameter"), option.getMessage());
+    }
+}
