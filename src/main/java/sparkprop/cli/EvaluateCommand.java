@@ -10,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sparkprop.core.Model;
 import sparkprop.core.ModelFile;
-import sparkprop.core.ModelFileException;
 import sparkprop.data.Dataset;
 import sparkprop.data.ExampleSource;
 import sparkprop.eval.ConfusionMatrix;
@@ -48,9 +47,8 @@ final class EvaluateCommand implements Callable<Integer> {
         Configuration hadoop = Location.configuration();
         if (!split.equals("test") && !split.equals("train")) throw new sparkprop.core.BadInputException("--split " + split + ": expected test or train");
         if (predictions && out == null) throw new sparkprop.core.BadInputException("--predictions needs --out DIR to write them to");
-        Model model = readModel(modelPath, hadoop);
-        Location.of(data, hadoop, "--data");
-        Dataset dataset = Dataset.open(data, hadoop);
+        Model model = Inputs.model(modelPath, hadoop);
+        Dataset dataset = Inputs.data(data, hadoop);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
         Evaluation.check(model, source);
         MasterCheck.reachable(master != null ? master : System.getProperty("spark.master"));
@@ -99,13 +97,5 @@ final class EvaluateCommand implements Callable<Integer> {
         StringBuilder s = new StringBuilder();
         for (int c = 0; c < model.spec().outputSize(); c++) s.append(c == 0 ? "" : ",").append("p").append(c);
         return s.toString();
-    }
-
-    /** Reads a model file from any Hadoop path; messages name its full URI. */
-    static Model readModel(String path, Configuration conf) throws java.io.IOException {
-        Location file = Location.of(path, conf, "--model");
-        if (!file.exists()) throw new ModelFileException(file + ": no such model file");
-        if (file.isDirectory()) throw new ModelFileException(file + ": is a directory, expected a model file");
-        return ModelFile.decode(file.read(), file.toString());
     }
 }

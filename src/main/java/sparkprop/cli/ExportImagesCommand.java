@@ -42,8 +42,7 @@ final class ExportImagesCommand implements Callable<Integer> {
         if (size != null && (size < 4 || size > 4096)) throw new sparkprop.core.BadInputException("--size " + size + ": expected 4 to 4096 pixels");
         if (!split.equals("test") && !split.equals("train")) throw new sparkprop.core.BadInputException("--split " + split + ": expected test or train");
         Configuration conf = Location.configuration();
-        Location.of(data, conf, "--data");
-        Dataset dataset = Dataset.open(data, conf);
+        Dataset dataset = Inputs.data(data, conf);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
         int side = DigitImages.side(source.width());
         Location folder = Location.of(out, conf, "--out");

@@ -46,7 +46,7 @@ final class ExportModelCommand implements Callable<Integer> {
         Location target = Location.of(out, hadoop, "--out");
         if (target.exists()) throw new sparkprop.core.BadInputException("--out " + target + ": already exists");
         if (source.model != null) {
-            Model model = EvaluateCommand.readModel(source.model, hadoop);
+            Model model = Inputs.model(source.model, hadoop);
             target.write(ModelNpz.write(model));
             System.out.println(model.spec() + " written to " + target + " as W1, b1, ... (float32, W of shape (in, out)), sizes, activations, loss");
         } else {

@@ -42,7 +42,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Model model = EvaluateCommand.readModel(modelPath, sparkprop.storage.Location.configuration());
+        Model model = Inputs.model(modelPath, sparkprop.storage.Location.configuration());
         int side = DigitImages.side(model.spec().inputSize());
         List<Path> files = new ArrayList<>();
         List<String> problems = new ArrayList<>();

@@ -66,7 +66,7 @@ final class TrainingRun {
     static TrainingRun start(TrainConfig config, RunSettings settings, boolean layersGiven, String explicitMaster, Integer stopAfter)
             throws IOException {
         Configuration hadoop = Location.configuration();
-        Dataset dataset = openData(settings.data(), hadoop);
+        Dataset dataset = Inputs.data(settings.data(), hadoop);
         if (!layersGiven) config = config.withInputWidth(dataset.width());
         Trainer.check(dataset, config);
         Location out = Location.of(settings.out(), hadoop, "--out");
@@ -83,7 +83,8 @@ final class TrainingRun {
         Configuration hadoop = Location.configuration();
         Location where = Location.of(dir, hadoop, "--resume");
         if (!where.isDirectory()) throw new BadInputException("--resume " + where + ": no such folder, so no checkpoint here");
-        Checkpoint.Loaded loaded = RunFolder.existing(where).loadCheckpoint(System.out);
+        RunFolder folder = RunFolder.existing(where);
+        Checkpoint.Loaded loaded = folder.loadCheckpoint(System.out);
         TrainConfig config = loaded.config();
         int done = loaded.state().epochsDone();
         if (stopAfter != null && stopAfter <= done) {
@@ -92,7 +93,8 @@ final class TrainingRun {
         if (isComplete(config, loaded.state())) {
             throw new BadInputException("--resume " + where + ": the run is already complete (" + done + " of " + config.epochs() + " epochs)");
         }
-        return continued(where, loaded, settings, dataGiven, explicitMaster, stopAfter, hadoop);
+        RunSettings run = new RunSettings(dataGiven ? settings.data() : loaded.data(), settings.master(), where.toString(), settings.partitions());
+        return continued(folder, loaded, run, Inputs.data(run.data(), hadoop), explicitMaster, stopAfter);
     }
 
     /**
@@ -119,8 +121,9 @@ final class TrainingRun {
             default:
                 break;
         }
-        Checkpoint.Loaded loaded = RunFolder.existing(out).loadCheckpoint(System.out);
-        Dataset dataset = openData(settings.data(), hadoop);
+        RunFolder folder = RunFolder.existing(out);
+        Checkpoint.Loaded loaded = folder.loadCheckpoint(System.out);
+        Dataset dataset = Inputs.data(settings.data(), hadoop);
         TrainConfig wanted = layersGiven ? config : config.withInputWidth(dataset.width());
         Map<String, String> had = loaded.config().toMap(), want = wanted.toMap();
         List<String> differences = new ArrayList<>();
@@ -132,29 +135,23 @@ final class TrainingRun {
                     + String.join("; ", differences) + ")");
         }
         System.out.println("--resume-if-exists: continuing the run in " + out + " after epoch " + loaded.state().epochsDone());
-        return continued(out, loaded, settings, true, explicitMaster, stopAfter, hadoop);
+        RunSettings run = new RunSettings(settings.data(), settings.master(), out.toString(), settings.partitions());
+        return continued(folder, loaded, run, dataset, explicitMaster, stopAfter);
     }
 
-    private static TrainingRun continued(Location where, Checkpoint.Loaded loaded, RunSettings settings, boolean dataGiven, String explicitMaster,
-                                         Integer stopAfter, Configuration hadoop) throws IOException {
+    /** A run continued from {@code loaded} in {@code folder}, on {@code dataset} (already opened, at {@code run.data()}). */
+    private static TrainingRun continued(RunFolder folder, Checkpoint.Loaded loaded, RunSettings run, Dataset dataset, String explicitMaster,
+                                         Integer stopAfter) {
         TrainConfig config = loaded.config();
-        RunSettings run = new RunSettings(dataGiven ? settings.data() : loaded.data(), settings.master(), where.toString(), settings.partitions());
-        Dataset dataset = openData(run.data(), hadoop);
         Trainer.check(dataset, config);
         MasterCheck.reachable(effectiveMaster(run, explicitMaster));
         int until = stopAfter == null ? config.epochs() : Math.max(stopAfter, loaded.state().epochsDone());
-        return new TrainingRun(config, run, explicitMaster, dataset, RunFolder.existing(where), loaded.state(), until);
+        return new TrainingRun(config, run, explicitMaster, dataset, folder, loaded.state(), until);
     }
 
     /** All epochs done, or stopped early by --patience. */
     private static boolean isComplete(TrainConfig config, TrainingState state) {
         return state.epochsDone() >= config.epochs() || state.selection().shouldStop(config.patience());
-    }
-
-    /** The dataset, after checking its filesystem answers (a clear error for an unknown scheme or a NameNode that is down). */
-    private static Dataset openData(String data, Configuration hadoop) throws IOException {
-        Location.of(data, hadoop, "--data");
-        return Dataset.open(data, hadoop);
     }
 
     /** The master Spark will use: the command line's when given, else spark-submit's (a system property), else the settings'. */

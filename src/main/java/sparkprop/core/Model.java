@@ -29,9 +29,12 @@ public record Model(NetworkSpec spec, float[] params, String input) implements j
         this(spec, params, UINT8);
     }
 
-    /** The network input of a raw feature value under this model's scaling. */
-    public float scale(double raw) {
-        return input.equals(UINT8) ? (float) raw * (1f / 255f) : (float) raw;
+    /**
+     * The factor a raw feature value (as a float) is multiplied by to become a network input: 1/255
+     * for {@link #UINT8}, as {@code Examples} scales pixels, so the bits agree; 1 for {@link #FLOAT32}.
+     */
+    public float inputScale() {
+        return input.equals(UINT8) ? 1f / 255f : 1f;
     }
 
     /** Class probabilities (or outputs) of each example: x is (in, batch), the result (out, batch). */

@@ -14,7 +14,6 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader$;
 import org.apache.spark.ml.util.DefaultParamsWriter$;
-import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -41,39 +40,25 @@ import sparkprop.storage.Location;
 public final class NeuralNetClassificationModel extends ProbabilisticClassificationModel<Vector, NeuralNetClassificationModel>
         implements MLWritable {
     static final String MODEL_FILE = "data/model.bin";
-    /**
-     * The Scala constructors call uid() before this class's constructor body runs, and the params
-     * they create keep that uid; so a uid given to a constructor is handed to uid() through here.
-     */
-    private static final ThreadLocal<String> UID_BEING_CONSTRUCTED = new ThreadLocal<>();
-    // Set by uid() while the Scala constructors run: no initializer here, or it would be reset after them.
+    // Set by uid() while the Scala constructors run (see ConstructionUid): no initializer here, or it would be reset after them.
     private String uid;
     private final Model model;
     private IntParam blockSize;
 
     public NeuralNetClassificationModel(String uid, Model model) {
-        this(handOver(uid), model);
-    }
-
-    private static Void handOver(String uid) {
-        UID_BEING_CONSTRUCTED.set(uid);
-        return null;
+        this(ConstructionUid.give(uid), model);
     }
 
     private NeuralNetClassificationModel(Void uidHandedOver, Model model) {
         super();
-        UID_BEING_CONSTRUCTED.remove();
-        uid();
+        uid(); // takes the handed-over uid, had the Scala constructors not already
         this.model = model;
-        setDefault(blockSize(), 256);
+        setDefault(blockSize(), NeuralNetParams.BLOCK_SIZE);
     }
 
     @Override
     public String uid() {
-        if (uid == null) {
-            String given = UID_BEING_CONSTRUCTED.get();
-            uid = given != null ? given : Identifiable.randomUID("nncModel");
-        }
+        if (uid == null) uid = ConstructionUid.take("nncModel");
         return uid;
     }
 
@@ -83,7 +68,7 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
     }
 
     public IntParam blockSize() {
-        if (blockSize == null) blockSize = new IntParam(this, "blockSize", "rows per sgemm when predicting", NeuralNetParams.check(v -> (Integer) v > 0));
+        if (blockSize == null) blockSize = NeuralNetParams.blockSize(this);
         return blockSize;
     }
 
@@ -111,7 +96,8 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
     public Vector predictRaw(Vector features) {
         float[] x = new float[numFeatures()];
         double[] v = features.toArray();
-        for (int i = 0; i < x.length; i++) x[i] = model.scale(v[i]);
+        float scale = model.inputScale();
+        for (int i = 0; i < x.length; i++) x[i] = (float) v[i] * scale;
         float[] out = model.predict(x, 1);
         double[] raw = new double[out.length];
         for (int i = 0; i < out.length; i++) raw[i] = out[i];
@@ -146,6 +132,7 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
         int block = (Integer) getOrDefault(blockSize());
         Model m = model;
         int width = numFeatures();
+        float scale = m.inputScale();
         MapPartitionsFunction<Row, Row> score = rows -> new Iterator<>() {
             private final List<Row> pending = new ArrayList<>();
             private final List<Row> ready = new ArrayList<>();
@@ -166,7 +153,7 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
                         throw new sparkprop.core.BadInputException("featuresCol: a row has " + v.size() + " values but the model takes " + width);
                     }
                     double[] values = v.toArray();
-                    for (int i = 0; i < width; i++) x[j * width + i] = m.scale(values[i]);
+                    for (int i = 0; i < width; i++) x[j * width + i] = (float) values[i] * scale;
                 }
                 float[] output = new Backprop(m.spec()).forward(m.params(), x, n);
                 for (int j = 0; j < n; j++) {

@@ -34,12 +34,7 @@ import sparkprop.train.TrainingState;
  */
 public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, NeuralNetClassifier, NeuralNetClassificationModel>
         implements DefaultParamsWritable {
-    /**
-     * The Scala constructors call uid() before this class's constructor body runs, and the params
-     * they create keep that uid; so a uid given to a constructor is handed to uid() through here.
-     */
-    private static final ThreadLocal<String> UID_BEING_CONSTRUCTED = new ThreadLocal<>();
-    // Set by uid() while the Scala constructors run: no initializer here, or it would be reset after them.
+    // Set by uid() while the Scala constructors run (see ConstructionUid): no initializer here, or it would be reset after them.
     private String uid;
     private NeuralNetParams table;
     private IntParam blockSize;
@@ -51,34 +46,25 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     }
 
     public NeuralNetClassifier(String uid) {
-        this(handOver(uid));
-    }
-
-    private static Void handOver(String uid) {
-        UID_BEING_CONSTRUCTED.set(uid);
-        return null;
+        this(ConstructionUid.give(uid));
     }
 
     private NeuralNetClassifier(Void uidHandedOver) {
         super();
-        UID_BEING_CONSTRUCTED.remove();
-        uid();
+        uid(); // takes the handed-over uid, had the Scala constructors not already
         Map<String, String> defaults = Options.defaults();
         for (Map.Entry<String, Param<?>> e : table().all().entrySet()) {
             @SuppressWarnings("unchecked")
             Param<Object> p = (Param<Object>) e.getValue();
             setDefault(p, NeuralNetParams.typedDefault(p, defaults.get(e.getKey())));
         }
-        setDefault(blockSize(), 256);
+        setDefault(blockSize(), NeuralNetParams.BLOCK_SIZE);
         setDefault(partitions(), 0);
     }
 
     @Override
     public String uid() {
-        if (uid == null) {
-            String given = UID_BEING_CONSTRUCTED.get();
-            uid = given != null ? given : Identifiable.randomUID("nnc");
-        }
+        if (uid == null) uid = ConstructionUid.take("nnc");
         return uid;
     }
 
@@ -96,7 +82,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
 
     /** Rows stacked into one matrix when predicting (MLlib's meaning); training batches are {@link #batchSize}. */
     public IntParam blockSize() {
-        if (blockSize == null) blockSize = new IntParam(this, "blockSize", "rows per sgemm when predicting", NeuralNetParams.check(v -> (Integer) v > 0));
+        if (blockSize == null) blockSize = NeuralNetParams.blockSize(this);
         return blockSize;
     }
 

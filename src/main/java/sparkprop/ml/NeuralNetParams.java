@@ -27,6 +27,9 @@ final class NeuralNetParams {
     /** Option key → MLlib's name where MLlib's MLP has the same setting. */
     static final Map<String, String> MLLIB_NAMES = Map.of("learning-rate", "stepSize", "epochs", "maxIter", "seed", "seed", "layers", "layers");
 
+    /** Rows per sgemm when predicting, unless {@code blockSize} says otherwise. */
+    static final int BLOCK_SIZE = 256;
+
     private final Map<String, Param<?>> byKey = new LinkedHashMap<>();
     private final Map<String, String> keyByName = new LinkedHashMap<>();
 
@@ -61,6 +64,11 @@ final class NeuralNetParams {
 
     static <T> Check<T> check(Check<T> c) {
         return c;
+    }
+
+    /** {@code blockSize}, shared by the Estimator and the Model: rows stacked into one matrix when predicting (MLlib's meaning). */
+    static IntParam blockSize(Params owner) {
+        return new IntParam(owner, "blockSize", "rows per sgemm when predicting", check(v -> (Integer) v > 0));
     }
 
     static String paramName(String key) {

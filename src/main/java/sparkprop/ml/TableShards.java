@@ -55,8 +55,8 @@ record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, St
         }
     }
 
-    /** One row, packed: its place in the table, its label and its values (uint8 or float32). */
-    private record Packed(long index, byte label, byte[] pixels, float[] values) implements Serializable {
+    /** One row, packed: its place in the table, its shard, its label and its values (uint8 or float32). */
+    private record Packed(long index, int shard, byte label, byte[] pixels, float[] values) implements Serializable {
     }
 
     static void checkSchema(StructType schema, String featuresCol, String labelCol) {
@@ -92,7 +92,10 @@ record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, St
             ShardLayout layout = new ShardLayout((int) survey.rows(), shards, parts);
             boolean uint8 = survey.uint8();
             JavaRDD<ShardBlock> blocks = indexed
-                    .mapToPair(r -> new Tuple2<>(layout.partitionOf(layout.shardOf(r._2())), pack(r._1(), r._2(), width, uint8)))
+                    .mapToPair(r -> {
+                        Packed p = pack(r._1(), r._2(), layout.shardOf(r._2()), width, uint8);
+                        return new Tuple2<>(layout.partitionOf(p.shard()), p);
+                    })
                     .partitionBy(new HashPartitioner(layout.partitions()))
                     .mapPartitions(rows -> blocksOf(rows, layout, width, uint8).iterator());
             blocks.setName("table " + featuresCol + "/" + labelCol).persist(StorageLevel.MEMORY_ONLY());
@@ -126,17 +129,17 @@ record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, St
         return new Survey(1, wholeBytes, aboveOne, null);
     }
 
-    private static Packed pack(Row row, long index, int width, boolean uint8) {
+    private static Packed pack(Row row, long index, int shard, int width, boolean uint8) {
         double[] values = ((Vector) row.get(1)).toArray();
         byte label = (byte) ((Number) row.get(0)).intValue();
         if (uint8) {
             byte[] pixels = new byte[width];
             for (int i = 0; i < width; i++) pixels[i] = (byte) (int) values[i];
-            return new Packed(index, label, pixels, null);
+            return new Packed(index, shard, label, pixels, null);
         }
         float[] floats = new float[width];
         for (int i = 0; i < width; i++) floats[i] = (float) values[i];
-        return new Packed(index, label, null, floats);
+        return new Packed(index, shard, label, null, floats);
     }
 
     /** A partition's rows grouped into its shards, each in table order. */
@@ -144,7 +147,7 @@ record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, St
         Map<Integer, List<Packed>> byShard = new TreeMap<>();
         while (rows.hasNext()) {
             Packed p = rows.next()._2();
-            byShard.computeIfAbsent(layout.shardOf(p.index()), s -> new ArrayList<>()).add(p);
+            byShard.computeIfAbsent(p.shard(), s -> new ArrayList<>()).add(p);
         }
         List<ShardBlock> blocks = new ArrayList<>();
         for (Map.Entry<Integer, List<Packed>> shard : byShard.entrySet()) {

@@ -93,38 +93,30 @@ class ClusterIT {
         assertEquals(0, r.code(), r.output());
         System.out.printf("client-mode cluster run, HDFS data and run folder: %.1f s%n", (System.nanoTime() - t) / 1e9);
         assertTrue(r.output().contains("master " + MASTER), r.output());
-        assertArrayEquals(reference, hdfsBytes(out + "/model.bin"));
+        assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
     }
 
     @Test
     void inClusterDeployModeTheDriverRunsOnAWorkerAndEndsWithTheSameBits() throws Exception {
         long t = System.nanoTime();
         String out = MiniHdfs.uri("/cluster-it/cluster-mode");
-        Set<String> before = driverIds();
-        Scripts.Result submitted = run(120, trainArgs("scripts/submit", List.of("--deploy-mode", "cluster"), hdfsData, "--out", out));
-        assertEquals(0, submitted.code(), submitted.output());
-        assertTrue(submitted.output().contains("Driver successfully submitted as driver-"), submitted.output());
-        String driver = newDriver(before);
+        String driver = submitInClusterMode(List.of("--deploy-mode", "cluster"), "--out", out);
         JsonNode finished = awaitDriverEnd(driver, 300);
         System.out.printf("cluster-mode run %s: %.1f s to %s%n", driver, (System.nanoTime() - t) / 1e9, finished.get("state").asText());
         assertEquals("FINISHED", finished.get("state").asText(), driverOutput(driver));
         // It ran on a worker, not here: its output is in that worker's folder for the driver.
         assertTrue(driverOutput(driver).contains("model:   " + out + "/model.bin"), driverOutput(driver));
-        assertArrayEquals(reference, hdfsBytes(out + "/model.bin"));
+        assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
     }
 
     @Test
     void aSupervisedDriverKilledMidTrainingIsRestartedAndContinuesToTheSameBits() throws Exception {
         long t = System.nanoTime();
         String out = MiniHdfs.uri("/cluster-it/supervised");
-        Set<String> before = driverIds();
-        Scripts.Result submitted = run(120, trainArgs("scripts/submit", List.of("--deploy-mode", "cluster", "--supervise"), hdfsData,
-                "--out", out, "--resume-if-exists"));
-        assertEquals(0, submitted.code(), submitted.output());
-        String driver = newDriver(before);
+        String driver = submitInClusterMode(List.of("--deploy-mode", "cluster", "--supervise"), "--out", out, "--resume-if-exists");
         awaitHdfs(out + "/checkpoint.bin", 240);
         long pid = driverPid(driver);
-        int linesAtKill = hdfsLines(out + "/metrics.jsonl");
+        int linesAtKill = MiniHdfs.lines(out + "/metrics.jsonl");
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         // Killed while training ran: the JVM was a live driver attempt and not all epochs were written.
         assertTrue(linesAtKill >= 1 && linesAtKill < 4, "killed while training ran (" + linesAtKill + " epochs written)");
@@ -137,8 +129,8 @@ class ClusterIT {
         // A second attempt ran (the worker appends each attempt's output to the same file) and took up the checkpoint.
         assertTrue(output.contains("--resume-if-exists: continuing the run in " + out + " after epoch"), output);
         assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
-        assertArrayEquals(reference, hdfsBytes(out + "/model.bin"));
-        assertEquals(4, hdfsLines(out + "/metrics.jsonl"));
+        assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
+        assertEquals(4, MiniHdfs.lines(out + "/metrics.jsonl"));
     }
 
     @Test
@@ -175,7 +167,7 @@ class ClusterIT {
         assertTrue(driver.isAlive(), "the driver was still running");
         driver.destroyForcibly();
         assertTrue(driver.waitFor(60, TimeUnit.SECONDS));
-        int linesAtKill = hdfsLines(out + "/metrics.jsonl");
+        int linesAtKill = MiniHdfs.lines(out + "/metrics.jsonl");
         System.out.println("killed the driver after " + linesAtKill + " epoch(s)");
         assertTrue(linesAtKill < 4, "the driver was killed before the end");
 
@@ -183,21 +175,11 @@ class ClusterIT {
                 "--resume", out);
         assertEquals(0, resumed.code(), resumed.output());
         assertTrue(resumed.output().contains("resuming after epoch"), resumed.output());
-        assertArrayEquals(reference, hdfsBytes(out + "/model.bin"));
-        assertEquals(4, hdfsLines(out + "/metrics.jsonl"));
+        assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
+        assertEquals(4, MiniHdfs.lines(out + "/metrics.jsonl"));
     }
 
     // --- HDFS and the master's state ----------------------------------------------------------
-
-    static byte[] hdfsBytes(String uri) throws IOException {
-        try (var in = MiniHdfs.fs().open(new org.apache.hadoop.fs.Path(uri))) {
-            return in.readAllBytes();
-        }
-    }
-
-    static int hdfsLines(String uri) throws IOException {
-        return (int) new String(hdfsBytes(uri), java.nio.charset.StandardCharsets.UTF_8).lines().count();
-    }
 
     static void awaitHdfs(String uri, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -220,6 +202,15 @@ class ClusterIT {
         List<JsonNode> all = new ArrayList<>();
         for (String list : new String[]{"activedrivers", "completeddrivers"}) m.path(list).forEach(all::add);
         return all;
+    }
+
+    /** Submits training on the HDFS data in cluster mode; returns the id of the driver the master started. */
+    static String submitInClusterMode(List<String> submitOptions, String... trainOptions) throws Exception {
+        Set<String> before = driverIds();
+        Scripts.Result submitted = run(120, trainArgs("scripts/submit", submitOptions, hdfsData, trainOptions));
+        assertEquals(0, submitted.code(), submitted.output());
+        assertTrue(submitted.output().contains("Driver successfully submitted as driver-"), submitted.output());
+        return newDriver(before);
     }
 
     static Set<String> driverIds() throws Exception {

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,18 +53,6 @@ class HdfsCommandsTest {
         assertTrue(onHdfs.out().contains("model:   " + hdfsRun + "/model.bin"), onHdfs.out());
     }
 
-    static byte[] read(String uri) throws Exception {
-        try (var in = MiniHdfs.fs().open(new org.apache.hadoop.fs.Path(uri))) {
-            return in.readAllBytes();
-        }
-    }
-
-    static Set<String> names(String uri) throws Exception {
-        Set<String> names = new TreeSet<>();
-        for (FileStatus s : MiniHdfs.fs().listStatus(new org.apache.hadoop.fs.Path(uri))) names.add(s.getPath().getName());
-        return names;
-    }
-
     @Test
     void theDataSpansManyBlocksAndShardsCrossThem() throws Exception {
         FileSystem fs = MiniHdfs.fs();
@@ -79,11 +66,11 @@ class HdfsCommandsTest {
 
     @Test
     void aRunOnHdfsEndsWithTheBitsOfTheSameRunOnLocalFiles() throws Exception {
-        assertArrayEquals(Files.readAllBytes(localRun.resolve("model.bin")), read(hdfsRun + "/model.bin"));
+        assertArrayEquals(Files.readAllBytes(localRun.resolve("model.bin")), MiniHdfs.read(hdfsRun + "/model.bin"));
         assertEquals(Set.of("model.bin", "metrics.jsonl", "summary.json", "checkpoint.bin", "checkpoint.previous.bin", "curves.png",
-                "report.html"), names(hdfsRun), "the whole run folder, and no temporary files");
-        assertEquals(Files.readAllLines(localRun.resolve("metrics.jsonl")).size(), new String(read(hdfsRun + "/metrics.jsonl")).lines().count());
-        JsonNode summary = new ObjectMapper().readTree(read(hdfsRun + "/summary.json"));
+                "report.html"), MiniHdfs.names(hdfsRun), "the whole run folder, and no temporary files");
+        assertEquals(Files.readAllLines(localRun.resolve("metrics.jsonl")).size(), MiniHdfs.lines(hdfsRun + "/metrics.jsonl"));
+        JsonNode summary = new ObjectMapper().readTree(MiniHdfs.read(hdfsRun + "/summary.json"));
         assertEquals(hdfsRun + "/model.bin", summary.get("model_file").asText());
         assertEquals(hdfsRun, summary.get("config").get("out").asText());
     }
@@ -94,11 +81,11 @@ class HdfsCommandsTest {
         String out = MiniHdfs.uri("/eval/first");
         CliRun eval = CliRun.of("evaluate", "--model", model, "--data", hdfsData, "--out", out, "--master", "local[2]");
         assertEquals(0, eval.exitCode(), eval.err());
-        JsonNode metrics = new ObjectMapper().readTree(read(out + "/metrics.json"));
-        JsonNode summary = new ObjectMapper().readTree(read(hdfsRun + "/summary.json"));
+        JsonNode metrics = new ObjectMapper().readTree(MiniHdfs.read(out + "/metrics.json"));
+        JsonNode summary = new ObjectMapper().readTree(MiniHdfs.read(hdfsRun + "/summary.json"));
         assertEquals(summary.get("test_accuracy").asDouble(), metrics.get("accuracy").asDouble(), 1e-12);
         assertEquals(model, metrics.get("model").asText());
-        assertTrue(names(out).containsAll(Set.of("metrics.json", "report.html")), names(out).toString());
+        assertTrue(MiniHdfs.names(out).containsAll(Set.of("metrics.json", "report.html")), MiniHdfs.names(out).toString());
 
         Path pictures = dir.resolve("pictures");
         assertEquals(0, CliRun.of("export-images", "--data", hdfsData, "--out", pictures.toString(), "--limit", "3").exitCode());
@@ -109,12 +96,12 @@ class HdfsCommandsTest {
         String npz = MiniHdfs.uri("/export/model.npz");
         CliRun export = CliRun.of("export-model", "--model", model, "--out", npz);
         assertEquals(0, export.exitCode(), export.err());
-        byte[] bytes = read(npz);
+        byte[] bytes = MiniHdfs.read(npz);
         assertTrue(bytes.length > 4 && bytes[0] == 'P' && bytes[1] == 'K', "an .npz is a zip");
         // And back: the imported model is the same file bit for bit.
         String back = MiniHdfs.uri("/export/model.bin");
         assertEquals(0, CliRun.of("export-model", "--from-npz", npz, "--out", back).exitCode());
-        assertArrayEquals(read(model), read(back));
+        assertArrayEquals(MiniHdfs.read(model), MiniHdfs.read(back));
     }
 
     private static String label0() throws Exception {
@@ -128,8 +115,8 @@ class HdfsCommandsTest {
     void exportImagesWritesToHdfs() throws Exception {
         String out = MiniHdfs.uri("/pictures");
         assertEquals(0, CliRun.of("export-images", "--data", hdfsData, "--out", out, "--limit", "5").exitCode());
-        assertEquals(6, names(out).size(), names(out).toString());
-        assertTrue(names(out).contains("contact-sheet.png"));
+        assertEquals(6, MiniHdfs.names(out).size(), MiniHdfs.names(out).toString());
+        assertTrue(MiniHdfs.names(out).contains("contact-sheet.png"));
     }
 
     @Test
@@ -141,7 +128,7 @@ class HdfsCommandsTest {
         String out = MiniHdfs.uri("/runs/from-config");
         CliRun r = CliRun.of("train", "--config", config, "--data", hdfsData, "--master", "local[2]", "--out", out);
         assertEquals(0, r.exitCode(), r.err());
-        JsonNode summary = new ObjectMapper().readTree(read(out + "/summary.json"));
+        JsonNode summary = new ObjectMapper().readTree(MiniHdfs.read(out + "/summary.json"));
         assertEquals("784,8,10", summary.get("config").get("layers").asText());
         assertEquals(1, summary.get("epochs").asInt());
     }
@@ -154,23 +141,23 @@ class HdfsCommandsTest {
         CliRun second = CliRun.of(train(hdfsData, out, "--resume-if-exists"));
         assertEquals(0, second.exitCode(), second.err());
         assertTrue(second.out().contains("continuing the run in " + out + " after epoch 1"), second.out());
-        assertArrayEquals(Files.readAllBytes(localRun.resolve("model.bin")), read(out + "/model.bin"));
+        assertArrayEquals(Files.readAllBytes(localRun.resolve("model.bin")), MiniHdfs.read(out + "/model.bin"));
         // Once more after the end: nothing left to train, the folder is finished again and the model unchanged.
         CliRun third = CliRun.of(train(hdfsData, out, "--resume-if-exists"));
         assertEquals(0, third.exitCode(), third.err());
         assertTrue(third.out().contains("after epoch 3"), third.out());
-        assertArrayEquals(Files.readAllBytes(localRun.resolve("model.bin")), read(out + "/model.bin"));
-        assertEquals(3, new String(read(out + "/metrics.jsonl")).lines().count());
+        assertArrayEquals(Files.readAllBytes(localRun.resolve("model.bin")), MiniHdfs.read(out + "/model.bin"));
+        assertEquals(3, MiniHdfs.lines(out + "/metrics.jsonl"));
     }
 
     @Test
     void resumeIfExistsRefusesAnotherConfigurationAndForeignFilesTouchingNothing() throws Exception {
-        byte[] checkpoint = read(hdfsRun + "/checkpoint.bin");
+        byte[] checkpoint = MiniHdfs.read(hdfsRun + "/checkpoint.bin");
         CliRun other = CliRun.of(train(hdfsData, hdfsRun, "--resume-if-exists", "--momentum", "0.8"));
         assertEquals(2, other.exitCode());
         assertTrue(other.errorLines().contains("--resume-if-exists found a run of another configuration (momentum 0.9 there, 0.8 here)"),
                 other.err());
-        assertArrayEquals(checkpoint, read(hdfsRun + "/checkpoint.bin"));
+        assertArrayEquals(checkpoint, MiniHdfs.read(hdfsRun + "/checkpoint.bin"));
 
         String foreign = MiniHdfs.uri("/runs/foreign");
         try (var o = MiniHdfs.fs().create(new org.apache.hadoop.fs.Path(foreign + "/notes.txt"))) {
@@ -179,7 +166,7 @@ class HdfsCommandsTest {
         CliRun refused = CliRun.of(train(hdfsData, foreign, "--resume-if-exists"));
         assertEquals(2, refused.exitCode());
         assertTrue(refused.errorLines().contains("found files that are not a sparkprop run"), refused.err());
-        assertEquals(Set.of("notes.txt"), names(foreign));
+        assertEquals(Set.of("notes.txt"), MiniHdfs.names(foreign));
     }
 
     @Test

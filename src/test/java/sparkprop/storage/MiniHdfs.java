@@ -46,6 +46,23 @@ public final class MiniHdfs {
         return get().getFileSystem();
     }
 
+    public static byte[] read(String uri) throws IOException {
+        try (var in = fs().open(new org.apache.hadoop.fs.Path(uri))) {
+            return in.readAllBytes();
+        }
+    }
+
+    public static int lines(String uri) throws IOException {
+        return (int) new String(read(uri), java.nio.charset.StandardCharsets.UTF_8).lines().count();
+    }
+
+    /** The names in an HDFS folder, sorted. */
+    public static java.util.SortedSet<String> names(String uri) throws IOException {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        for (org.apache.hadoop.fs.FileStatus s : fs().listStatus(new org.apache.hadoop.fs.Path(uri))) names.add(s.getPath().getName());
+        return names;
+    }
+
     /** Copies a local file or folder (one level) to HDFS with 1 MiB blocks; returns its URI. */
     public static String upload(Path local, String path) throws IOException {
         FileSystem fs = fs();
