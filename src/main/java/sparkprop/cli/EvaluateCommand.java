@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sparkprop.core.Model;
@@ -18,6 +19,10 @@ import sparkprop.eval.EvaluationReport;
 import sparkprop.eval.DigitImages;
 import sparkprop.eval.ReportPage;
 import sparkprop.storage.Location;
+import sparkprop.tables.TableData;
+import sparkprop.tables.TableFormat;
+import sparkprop.tables.TableReader;
+import sparkprop.tables.TableShards;
 
 /**
  * {@code evaluate}: a Spark batch job that scores a saved model on a dataset, prints the table
@@ -31,8 +36,19 @@ final class EvaluateCommand implements Callable<Integer> {
     String modelPath;
     @Option(names = "--data", required = true, paramLabel = "PATH", description = "Dataset in any format train reads (any Hadoop path).")
     String data;
-    @Option(names = "--split", defaultValue = "test", description = "test (default) or train.")
+    @Option(names = "--split", defaultValue = "test", description = "For files: test (default) or train. A table is scored whole, or its "
+            + "--test-fraction.")
     String split;
+    @Option(names = "--features-col", defaultValue = RunData.DEFAULT_FEATURES, paramLabel = "NAME",
+            description = "For a Parquet or ORC table: the features column (default: features, or every numeric column but the label).")
+    String featuresCol;
+    @Option(names = "--label-col", defaultValue = "label", paramLabel = "NAME", description = "For a Parquet or ORC table: the label column.")
+    String labelCol;
+    @Option(names = "--test-fraction", defaultValue = "0", paramLabel = "F",
+            description = "For a table: score only the rows a training run with this --test-fraction and --seed set aside.")
+    double testFraction;
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "With --test-fraction: the training run's seed.")
+    long seed;
     @Option(names = "--out", paramLabel = "DIR", description = "Folder for metrics.json (and predictions/); refused if it exists, unless --overwrite.")
     String out;
     @Option(names = "--predictions", description = "Also write one CSV line per example: index,label,predicted,p0..pK-1 (needs --out).")
@@ -47,10 +63,17 @@ final class EvaluateCommand implements Callable<Integer> {
         Configuration hadoop = Location.configuration();
         if (!split.equals("test") && !split.equals("train")) throw new sparkprop.core.BadInputException("--split " + split + ": expected test or train");
         if (predictions && out == null) throw new sparkprop.core.BadInputException("--predictions needs --out DIR to write them to");
+        if (!(testFraction >= 0 && testFraction < 1)) throw new sparkprop.core.BadInputException("--test-fraction " + testFraction + ": expected a fraction in [0, 1)");
         Model model = Inputs.model(modelPath, hadoop);
-        Dataset dataset = Inputs.data(data, hadoop);
-        ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
-        Evaluation.check(model, source);
+        Location where = Location.of(data, hadoop, "--data");
+        TableFormat format = where.exists() ? TableFormat.of(where) : null;
+        ExampleSource source = null;
+        if (format == null) {
+            if (testFraction > 0) throw new sparkprop.core.BadInputException("--test-fraction is for tables; " + where + " has its own test split");
+            Dataset dataset = Inputs.data(data, hadoop);
+            source = split.equals("test") ? dataset.test() : dataset.train();
+            Evaluation.check(model, source);
+        }
         MasterCheck.reachable(master != null ? master : System.getProperty("spark.master"));
         Location outDir = out == null ? null : Location.of(out, hadoop, "--out");
         if (outDir != null && outDir.exists()) {
@@ -60,9 +83,20 @@ final class EvaluateCommand implements Callable<Integer> {
 
         try (JavaSparkContext sc = SparkContexts.start("sparkprop evaluate", master, "local[*]")) {
             long start = System.nanoTime();
-            Evaluation evaluation = new Evaluation(sc, model, source);
+            Evaluation evaluation;
+            String part;
+            if (source != null) {
+                evaluation = new Evaluation(sc, model, source);
+                part = split + " split";
+            } else {
+                TableReader.Table table = new TableReader.Table(where, format, featuresCol, !featuresCol.equals(RunData.DEFAULT_FEATURES), labelCol);
+                TableShards rows = TableData.forModel(SparkSession.builder().sparkContext(sc.sc()).getOrCreate(), table, testFraction, seed,
+                        model.spec().inputSize(), model.spec().outputSize(), model.input());
+                evaluation = new Evaluation(sc, model, rows.blocks());
+                part = testFraction > 0 ? "test fraction " + testFraction + " (seed " + seed + ")" : "all rows";
+            }
             ConfusionMatrix matrix = evaluation.confusion();
-            System.out.printf("model %s (%s) on %s, %s split: %d examples in %.1f s%n%n", modelPath, model.spec(), data, split,
+            System.out.printf("model %s (%s) on %s, %s: %d examples in %.1f s%n%n", modelPath, model.spec(), data, part,
                     matrix.total(), (System.nanoTime() - start) / 1e9);
             System.out.print(EvaluationReport.table(matrix));
             if (outDir != null) {
@@ -70,7 +104,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 metrics.put("model", modelPath);
                 metrics.put("model_sha256", ModelFile.sha256Hex(ModelFile.encode(model)));
                 metrics.put("data", data);
-                metrics.put("split", split);
+                metrics.put("split", source != null ? split : testFraction > 0 ? "test-fraction " + testFraction + " seed " + seed : "all");
                 metrics.putAll(EvaluationReport.json(matrix));
                 if (predictions) {
                     evaluation.savePredictionLines(outDir.child("predictions").toString());
@@ -81,9 +115,9 @@ final class EvaluateCommand implements Callable<Integer> {
                 facts.put("accuracy", String.format("%.2f%% (%d of %d)", 100 * matrix.accuracy(), matrix.correct(), matrix.total()));
                 facts.put("mean loss", String.format("%.4f", matrix.meanLoss()));
                 facts.put("model", modelPath + " (" + model.spec() + ", sha256 " + metrics.get("model_sha256") + ")");
-                facts.put("data", data + " (" + split + " split)");
+                facts.put("data", data + " (" + part + ")");
                 String html = ReportPage.html("sparkprop evaluation", facts, Map.of(), null, matrix, evaluation.worst(24),
-                        DigitImages.side(source.width()));
+                        DigitImages.sideOrZero(model.spec().inputSize()));
                 outDir.child("report.html").write(html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 System.out.println("\nmetrics: " + outDir.child("metrics.json"));
                 System.out.println("report:  " + outDir.child("report.html"));

@@ -63,7 +63,9 @@ final class TrainCommand implements Callable<Integer> {
                 if (Options.get(key).scope() == Options.Scope.MODEL || key.equals("out")) throw resumeTakesNo("--" + key);
             }
             if (config != null) throw resumeTakesNo("--config");
-            run = TrainingRun.resume(resume, RunSettings.fromMap(Settings.merge(Map.of(), given)), given.containsKey("data"), explicitMaster, stopAfter);
+            Map<String, String> givenData = new LinkedHashMap<>(given);
+            givenData.keySet().retainAll(RunSettings.DATA_KEYS);
+            run = TrainingRun.resume(resume, RunSettings.fromMap(Settings.merge(Map.of(), given)), givenData, explicitMaster, stopAfter);
         } else {
             Map<String, String> fromFile = config == null ? Map.of() : Settings.file(config);
             Map<String, String> settings = Settings.merge(fromFile, given);

@@ -12,8 +12,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import sparkprop.core.BadInputException;
 import sparkprop.core.Blas;
-import sparkprop.core.Model;
-import sparkprop.data.Dataset;
 import sparkprop.eval.ConfusionMatrix;
 import sparkprop.eval.DigitImages;
 import sparkprop.eval.Evaluation;
@@ -37,20 +35,23 @@ import sparkprop.train.TrainingState;
  * curves and report.
  */
 final class TrainingRun {
-    private final TrainConfig config;
+    /** The hyperparameters; a table's input width joins them once the table is read, unless --layers fixed it. */
+    private TrainConfig config;
+    private final boolean widthFixed;
     private final RunSettings settings;
     private final String explicitMaster;
-    private final Dataset dataset;
+    private final RunData data;
     private final RunFolder folder;
     private final TrainingState resumed;
     private final int untilEpoch;
 
-    private TrainingRun(TrainConfig config, RunSettings settings, String explicitMaster, Dataset dataset, RunFolder folder,
+    private TrainingRun(TrainConfig config, boolean widthFixed, RunSettings settings, String explicitMaster, RunData data, RunFolder folder,
                         TrainingState resumed, int untilEpoch) {
         this.config = config;
+        this.widthFixed = widthFixed;
         this.settings = settings;
         this.explicitMaster = explicitMaster;
-        this.dataset = dataset;
+        this.data = data;
         this.folder = folder;
         this.resumed = resumed;
         this.untilEpoch = untilEpoch;
@@ -66,20 +67,23 @@ final class TrainingRun {
     static TrainingRun start(TrainConfig config, RunSettings settings, boolean layersGiven, String explicitMaster, Integer stopAfter)
             throws IOException {
         Configuration hadoop = Location.configuration();
-        Dataset dataset = Inputs.data(settings.data(), hadoop);
-        if (!layersGiven) config = config.withInputWidth(dataset.width());
-        Trainer.check(dataset, config);
+        RunData data = Inputs.data(settings, hadoop);
+        if (!layersGiven && !data.isTable()) config = config.withInputWidth(data.width());
+        data.check(config);
         Location out = Location.of(settings.out(), hadoop, "--out");
         MasterCheck.reachable(effectiveMaster(settings, explicitMaster));
-        return new TrainingRun(config, settings, explicitMaster, dataset, RunFolder.create(out), null,
+        return new TrainingRun(config, layersGiven || !data.isTable(), settings, explicitMaster, data, RunFolder.create(out), null,
                 stopAfter == null ? config.epochs() : stopAfter);
     }
 
     /**
      * Continues the run in {@code dir} from its checkpoint, with its hyperparameters; {@code settings}
      * (master, partitions, data if moved) may differ, since they never change the bits.
+     *
+     * @param givenData the data settings given on the command line ({@link RunSettings#DATA_KEYS}); the others are the checkpoint's
      */
-    static TrainingRun resume(String dir, RunSettings settings, boolean dataGiven, String explicitMaster, Integer stopAfter) throws IOException {
+    static TrainingRun resume(String dir, RunSettings settings, Map<String, String> givenData, String explicitMaster, Integer stopAfter)
+            throws IOException {
         Configuration hadoop = Location.configuration();
         Location where = Location.of(dir, hadoop, "--resume");
         if (!where.isDirectory()) throw new BadInputException("--resume " + where + ": no such folder, so no checkpoint here");
@@ -93,8 +97,10 @@ final class TrainingRun {
         if (isComplete(config, loaded.state())) {
             throw new BadInputException("--resume " + where + ": the run is already complete (" + done + " of " + config.epochs() + " epochs)");
         }
-        RunSettings run = new RunSettings(dataGiven ? settings.data() : loaded.data(), settings.master(), where.toString(), settings.partitions());
-        return continued(folder, loaded, run, Inputs.data(run.data(), hadoop), explicitMaster, stopAfter);
+        Map<String, String> dataSettings = new LinkedHashMap<>(loaded.dataSettings());
+        dataSettings.putAll(givenData);
+        RunSettings run = settings.withData(dataSettings).withOut(where.toString());
+        return continued(folder, loaded, run, Inputs.data(run, hadoop), explicitMaster, stopAfter);
     }
 
     /**
@@ -123,8 +129,9 @@ final class TrainingRun {
         }
         RunFolder folder = RunFolder.existing(out);
         Checkpoint.Loaded loaded = folder.loadCheckpoint(System.out);
-        Dataset dataset = Inputs.data(settings.data(), hadoop);
-        TrainConfig wanted = layersGiven ? config : config.withInputWidth(dataset.width());
+        RunData data = Inputs.data(settings, hadoop);
+        // A table's width is known once Spark reads it; reading it checks it against the checkpoint's.
+        TrainConfig wanted = layersGiven ? config : config.withInputWidth(data.isTable() ? loaded.config().layers()[0] : data.width());
         Map<String, String> had = loaded.config().toMap(), want = wanted.toMap();
         List<String> differences = new ArrayList<>();
         for (String key : want.keySet()) {
@@ -135,18 +142,17 @@ final class TrainingRun {
                     + String.join("; ", differences) + ")");
         }
         System.out.println("--resume-if-exists: continuing the run in " + out + " after epoch " + loaded.state().epochsDone());
-        RunSettings run = new RunSettings(settings.data(), settings.master(), out.toString(), settings.partitions());
-        return continued(folder, loaded, run, dataset, explicitMaster, stopAfter);
+        return continued(folder, loaded, settings.withOut(out.toString()), data, explicitMaster, stopAfter);
     }
 
-    /** A run continued from {@code loaded} in {@code folder}, on {@code dataset} (already opened, at {@code run.data()}). */
-    private static TrainingRun continued(RunFolder folder, Checkpoint.Loaded loaded, RunSettings run, Dataset dataset, String explicitMaster,
+    /** A run continued from {@code loaded} in {@code folder}, on {@code data} (already opened, at {@code run.data()}). */
+    private static TrainingRun continued(RunFolder folder, Checkpoint.Loaded loaded, RunSettings run, RunData data, String explicitMaster,
                                          Integer stopAfter) {
         TrainConfig config = loaded.config();
-        Trainer.check(dataset, config);
+        data.check(config);
         MasterCheck.reachable(effectiveMaster(run, explicitMaster));
         int until = stopAfter == null ? config.epochs() : Math.max(stopAfter, loaded.state().epochsDone());
-        return new TrainingRun(config, run, explicitMaster, dataset, folder, loaded.state(), until);
+        return new TrainingRun(config, true, run, explicitMaster, data, folder, loaded.state(), until);
     }
 
     /** All epochs done, or stopped early by --patience. */
@@ -173,15 +179,17 @@ final class TrainingRun {
     private RunSummary train(PrintStream out) throws Exception {
         try (JavaSparkContext sc = SparkContexts.start("sparkprop train", explicitMaster, settings.master())) {
             long started = System.nanoTime();
-            Trainer trainer = new Trainer(sc, dataset, config, settings.partitions());
+            RunData.Opened opened = data.open(sc, config, widthFixed);
+            config = opened.config();
+            Trainer trainer = opened.trainer();
             TrainingState state = resumed != null ? resumed : trainer.initialState();
             out.printf("%s %s on %s: %d train / %d test examples, batch %d over %d shards in %d partitions, "
                             + "%d steps/epoch, master %s, BLAS %s (data ready in %.1f s)%n",
                     resumed != null ? "resuming after epoch " + state.epochsDone() + ":" : "training", trainer.spec(), settings.data(),
-                    dataset.train().count(), dataset.test().count(), config.batchSize(), config.shards(), trainer.layout().partitions(),
+                    opened.trainCount(), opened.testCount(), config.batchSize(), config.shards(), trainer.layout().partitions(),
                     trainer.stepsPerEpoch(), sc.master(), Blas.backend(), (System.nanoTime() - started) / 1e9);
             folder.writeMetrics(state.history()); // a crash after an epoch's metrics but before its checkpoint leaves a line too many
-            TrainingResult result = trainer.run(state, new EpochWriter(new ConsoleProgress(config.epochs(), out)), untilEpoch);
+            TrainingResult result = trainer.run(state, new EpochWriter(trainer, new ConsoleProgress(config.epochs(), out)), untilEpoch);
             boolean complete = isComplete(config, state);
             boolean stoppedEarly = result.stoppedEarly() || state.selection().shouldStop(config.patience());
             String sha = folder.saveModel(result.model());
@@ -199,14 +207,14 @@ final class TrainingRun {
             out.println("model:   " + folder.model());
             out.println("metrics: " + folder.file(RunFolder.METRICS));
             out.println("summary: " + folder.file(RunFolder.SUMMARY));
-            writeReport(new Evaluation(sc, result.model(), trainer.test()), result, summary);
+            writeReport(new Evaluation(sc, result.model(), trainer.test()), result, summary, opened.width());
             out.println("report:  " + folder.file(RunFolder.REPORT));
             return summary;
         }
     }
 
     /** curves.png and report.html: the kept model judged on the (already cached) test set, next to the run's history. */
-    private void writeReport(Evaluation evaluation, TrainingResult result, RunSummary summary) throws IOException {
+    private void writeReport(Evaluation evaluation, TrainingResult result, RunSummary summary, int width) throws IOException {
         ConfusionMatrix matrix = evaluation.confusion();
         byte[] curves = TrainingCurves.png(result.history());
         folder.file(RunFolder.CURVES).write(curves);
@@ -221,15 +229,17 @@ final class TrainingRun {
         facts.put("Spark", summary.master() + ", " + summary.defaultParallelism() + " cores, BLAS " + summary.blas());
         facts.put("model", summary.modelFile() + " (sha256 " + summary.modelSha256() + ")");
         String html = ReportPage.html("sparkprop training run " + folder.dir.name(), facts, summary.config(), curves, matrix,
-                evaluation.worst(24), DigitImages.side(dataset.width()));
+                evaluation.worst(24), DigitImages.sideOrZero(width));
         folder.file(RunFolder.REPORT).write(html.getBytes(StandardCharsets.UTF_8));
     }
 
     /** After each epoch: the metrics line, then the kept model if it changed, then the checkpoint, then the console. */
     private final class EpochWriter implements TrainingListener {
+        private final Trainer trainer;
         private final TrainingListener console;
 
-        EpochWriter(TrainingListener console) {
+        EpochWriter(Trainer trainer, TrainingListener console) {
+            this.trainer = trainer;
             this.console = console;
         }
 
@@ -244,9 +254,9 @@ final class TrainingRun {
                 folder.writeMetrics(state.history());
                 // The kept model is on disk as it changes, so a later divergence or crash cannot lose it.
                 if (state.selection().bestEpoch() == metrics.epoch()) {
-                    folder.saveModel(new Model(config.network(config.layers()[0]), state.selection().bestParams()));
+                    folder.saveModel(trainer.model(state.selection().bestParams()));
                 }
-                folder.saveCheckpoint(Checkpoint.encode(config, settings.data(), state));
+                folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), state));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write to the run folder " + folder.dir, e);
             }

@@ -32,8 +32,8 @@ public record Dataset(ExampleSource train, ExampleSource test) {
             } else if (name.endsWith(".zip")) {
                 dataset = new Dataset(TextBitmapSource.open(conf, path, "trainingDigits"), TextBitmapSource.open(conf, path, "testDigits"));
             } else {
-                throw new DataException(location + ": not a dataset (expected an IDX folder, an .npz file, or a folder or .zip"
-                        + " with trainingDigits/ and testDigits/)");
+                throw new DataException(location + ": not a dataset (expected an IDX folder, an .npz file, a folder or .zip"
+                        + " with trainingDigits/ and testDigits/, or a table: a .parquet, .orc, .csv or .libsvm file or folder of them)");
             }
         } else if (fs.exists(new Path(path, "trainingDigits"))) {
             dataset = new Dataset(TextBitmapSource.open(conf, path, "trainingDigits"), TextBitmapSource.open(conf, path, "testDigits"));

@@ -35,6 +35,17 @@ public record Examples(byte[] pixels, float[] values, byte[] labels, int count, 
         return values == null;
     }
 
+    /**
+     * uint8 pixels as float32 values 0..255, unscaled: what a model trained on a float table (whose
+     * inputs are the raw values) must be given.
+     */
+    public Examples pixelsAsValues() {
+        if (values != null) return this;
+        float[] v = new float[count * width];
+        for (int i = 0; i < v.length; i++) v[i] = pixels[i] & 0xFF;
+        return ofValues(v, labels, count, width);
+    }
+
     public int label(int i) {
         return labels[i] & 0xFF;
     }

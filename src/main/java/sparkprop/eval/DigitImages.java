@@ -39,6 +39,12 @@ public final class DigitImages {
     }
 
     /** Side of a square image of {@code width} pixels, or an error for a width that is not a square. */
+    /** The side of square images of {@code width} pixels, or 0 when the examples are not square images (a table of features). */
+    public static int sideOrZero(int width) {
+        int side = (int) Math.round(Math.sqrt(width));
+        return side * side == width ? side : 0;
+    }
+
     public static int side(int width) {
         int side = (int) Math.round(Math.sqrt(width));
         if (side * side != width) throw new sparkprop.core.BadInputException("examples of " + width + " pixels are not square images");

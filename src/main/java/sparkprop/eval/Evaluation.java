@@ -39,8 +39,14 @@ public final class Evaluation {
     private static JavaRDD<ShardBlock> load(JavaSparkContext sc, Model model, ExampleSource source) {
         check(model, source);
         int parts = Math.min(sc.defaultParallelism(), source.count());
-        return ShardedData.load(sc, source, new ShardLayout(source.count(), parts, parts), model.spec().outputSize(),
+        JavaRDD<ShardBlock> pixels = ShardedData.load(sc, source, new ShardLayout(source.count(), parts, parts), model.spec().outputSize(),
                 HadoopConf.of(sc.hadoopConfiguration()));
+        if (model.input().equals(Model.UINT8)) return pixels;
+        // A model trained on a float table takes raw values: the pixels as numbers 0..255, not divided by 255.
+        JavaRDD<ShardBlock> values = pixels.map(b -> new ShardBlock(b.shard(), b.firstExample(), b.examples().pixelsAsValues()));
+        values.persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY()).count();
+        pixels.unpersist(false);
+        return values;
     }
 
     /** Fails, naming both widths, when the model cannot read the data. */
@@ -95,7 +101,7 @@ public final class Evaluation {
         });
     }
 
-    /** A test example the model got wrong: its pixels, the truth, the guess and how sure it was. */
+    /** A test example the model got wrong: its pixels (empty unless the examples are uint8 pixels), the truth, the guess and how sure it was. */
     public record Misclassified(long index, int label, int predicted, float confidence, float trueProbability, byte[] pixels)
             implements java.io.Serializable {
     }
@@ -112,7 +118,8 @@ public final class Evaluation {
                     for (int j = 0; j < n; j++) {
                         if (predicted[j] == labels[j]) continue;
                         int e = first + j;
-                        byte[] pixels = java.util.Arrays.copyOfRange(block.examples().pixels(), e * width, (e + 1) * width);
+                        byte[] pixels = block.examples().isUint8()
+                                ? java.util.Arrays.copyOfRange(block.examples().pixels(), e * width, (e + 1) * width) : new byte[0];
                         wrong.add(new Misclassified(block.firstExample() + e, labels[j], predicted[j], output[j * classes + predicted[j]],
                                 output[j * classes + labels[j]], pixels));
                     }

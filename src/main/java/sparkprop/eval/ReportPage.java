@@ -65,9 +65,12 @@ public final class ReportPage {
 
         h.append("<h2>Worst-misclassified digits</h2>\n<p>The mistakes the model was surest about: true label, predicted label, and the probability it gave its guess.</p>\n<div class=\"gallery\">\n");
         for (Evaluation.Misclassified m : worst) {
-            String png = Base64.getEncoder().encodeToString(DigitImages.png(DigitImages.image(m.pixels(), 0, side, 3, true)));
-            h.append("<figure><img alt=\"example ").append(m.index()).append("\" src=\"data:image/png;base64,").append(png).append("\">")
-                    .append(String.format("<figcaption>#%d: true %d, predicted %d (%.2f)</figcaption></figure>%n", m.index(), m.label(),
+            h.append("<figure>");
+            if (side > 0 && m.pixels().length == side * side) { // a table of features, not pixels, has only the caption
+                String png = Base64.getEncoder().encodeToString(DigitImages.png(DigitImages.image(m.pixels(), 0, side, 3, true)));
+                h.append("<img alt=\"example ").append(m.index()).append("\" src=\"data:image/png;base64,").append(png).append("\">");
+            }
+            h.append(String.format("<figcaption>#%d: true %d, predicted %d (%.2f)</figcaption></figure>%n", m.index(), m.label(),
                             m.predicted(), m.confidence()));
         }
         h.append("</div>\n");

@@ -29,6 +29,7 @@ import sparkprop.core.Loss;
 import sparkprop.core.Model;
 import sparkprop.core.ModelFile;
 import sparkprop.storage.Location;
+import sparkprop.tables.TableShards;
 
 /**
  * A trained network as a spark.ml Model. {@code transform} adds {@code rawPrediction} (the

@@ -16,6 +16,7 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import sparkprop.core.Model;
+import sparkprop.tables.TableShards;
 import sparkprop.train.Options;
 import sparkprop.train.TrainConfig;
 import sparkprop.train.Trainer;
@@ -170,7 +171,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
                 (Integer) getOrDefault(partitions()));
         try {
             Trainer trainer = new Trainer(JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()), shards.blocks(),
-                    shards.layout(), shards.width(), null, config);
+                    shards.layout(), shards.width(), null, shards.input(), config);
             TrainingState state = trainer.initialState();
             if (isDefined(initialWeights()) && get(initialWeights()).isDefined()) {
                 double[] w = get(initialWeights()).get().toArray();
@@ -181,8 +182,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
                 for (int i = 0; i < w.length; i++) state.params()[i] = (float) w[i];
             }
             TrainingResult result = trainer.run(state, new TrainingListener() { });
-            Model m = result.model();
-            return new NeuralNetClassificationModel(uid(), new Model(m.spec(), m.params(), shards.input()));
+            return new NeuralNetClassificationModel(uid(), result.model());
         } finally {
             shards.blocks().unpersist(false);
         }

@@ -171,6 +171,11 @@ public final class Location {
         }
     }
 
+    /** A stream of the file's bytes, for reading only its start. */
+    public InputStream open() throws IOException {
+        return fs.open(path);
+    }
+
     public void delete() throws IOException {
         fs.delete(path, true);
     }

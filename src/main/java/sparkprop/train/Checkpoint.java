@@ -46,8 +46,13 @@ public final class Checkpoint {
     /** Version 1 wrote the optimizer's arrays in this order (whichever of them it has). */
     private static final List<String> V1_OPTIMIZER_ORDER = List.of("velocity", "m", "v", "step");
 
-    /** A checkpoint read back: the hyperparameters, the training data's path and the loop's state. */
-    public record Loaded(TrainConfig config, String data, TrainingState state) {
+    /**
+     * A checkpoint read back: the hyperparameters, the training data's path and the loop's state.
+     *
+     * @param dataSettings the data's path and, for a table, its columns and test set ({@link RunSettings#DATA_KEYS}; only
+     *                     {@code data} in checkpoints written before tables)
+     */
+    public record Loaded(TrainConfig config, String data, Map<String, String> dataSettings, TrainingState state) {
     }
 
     private Checkpoint() {
@@ -55,6 +60,11 @@ public final class Checkpoint {
 
     /** The checkpoint file's bytes; where they are stored (and how the previous one is kept) is the caller's concern. */
     public static byte[] encode(TrainConfig config, String data, TrainingState state) throws IOException {
+        return encode(config, Map.of("data", data), state);
+    }
+
+    /** The same with the data's settings ({@link RunSettings#DATA_KEYS}), which {@code --resume} reuses. */
+    public static byte[] encode(TrainConfig config, Map<String, String> dataSettings, TrainingState state) throws IOException {
         Map<String, float[]> arrays = new LinkedHashMap<>();
         arrays.put(PARAMS, state.params());
         arrays.put(BEST, state.selection().bestParams());
@@ -66,7 +76,8 @@ public final class Checkpoint {
         header.put("best_epoch", state.selection().bestEpoch());
         header.put("best_score", state.selection().bestValidationLoss());
         header.put("epochs_without_improvement", state.selection().epochsWithoutImprovement());
-        header.put("data", data);
+        header.put("data", dataSettings.get("data"));
+        header.put("data_settings", new java.util.TreeMap<>(dataSettings));
         header.put("config", config.toMap());
         header.put("history", state.history());
         header.put("arrays", List.copyOf(arrays.keySet()));
@@ -139,7 +150,9 @@ public final class Checkpoint {
         List<EpochMetrics> history = JSON.convertValue(header.get("history"), new TypeReference<List<EpochMetrics>>() { });
         TrainingState state = new TrainingState(named.get(PARAMS), optimizer, config.ema() > 0 ? named.get(AVERAGE) : null, selection, history,
                 (int) number(header.get("epochs_done")));
-        return new Loaded(config, data, state);
+        @SuppressWarnings("unchecked")
+        Map<String, String> dataSettings = header.get("data_settings") instanceof Map<?, ?> m ? (Map<String, String>) m : java.util.Collections.singletonMap("data", data);
+        return new Loaded(config, data, dataSettings, state);
     }
 
     /** A number from the JSON header; non-finite doubles are written as strings ("Infinity"). */

@@ -95,13 +95,25 @@ public final class Options {
     }
 
     private static Option<String> text(String key, String label, String help, Predicate<String> valid, String expected) {
-        return new Option<>(key, Scope.RUN, key, label, help, s -> s, s -> s, valid, expected, null);
+        return text(key, key, label, help, valid, expected);
+    }
+
+    private static Option<String> text(String key, String field, String label, String help, Predicate<String> valid, String expected) {
+        return new Option<>(key, Scope.RUN, field, label, help, s -> s, s -> s, valid, expected, null);
     }
 
     private static final Scope M = Scope.MODEL;
 
     public static final List<Option<?>> ALL = List.of(
-            text("data", "PATH", "IDX folder (raw or .gz), .npz file, or text-bitmap folder/.zip; any Hadoop path.", null, null),
+            text("data", "PATH", "IDX folder (raw or .gz), .npz file, text-bitmap folder/.zip, or a table: Parquet, ORC, CSV or LIBSVM "
+                    + "file or folder; any Hadoop path.", null, null),
+            text("test-data", "testData", "PATH", "For a table: the test set, another table (empty: none, or --test-fraction).", null, null),
+            real("test-fraction", Scope.RUN, "testFraction", "F", "For a table: the share of its rows set aside as the test set, chosen by "
+                    + "--seed from each row's place in the file order (0: none).", v -> v >= 0 && v < 1, "a fraction in [0, 1)", null),
+            text("features-col", "featuresCol", "NAME", "For a Parquet or ORC table: the features column (an ml Vector or an array of "
+                    + "numbers); when the default is absent, every numeric column but the label.", s -> !s.isBlank(), "a column name"),
+            text("label-col", "labelCol", "NAME", "For a Parquet or ORC table: the column of class indices 0..K-1.", s -> !s.isBlank(),
+                    "a column name"),
             new Option<>("layers", M, "layers", "SIZES", "Layer sizes, e.g. 784,100,10 (the input size follows the data unless given here or in --config).",
                     Options::parseSizes, Options::join, l -> l.length >= 2 && Arrays.stream(l).allMatch(s -> s > 0),
                     "positive sizes, at least an input and an output size, e.g. 784,100,10", null),

@@ -34,6 +34,8 @@ public final class Trainer {
     private final JavaRDD<ShardBlock> test;
     private final ShardLayout layout;
     private final int stepsPerEpoch;
+    /** How the cached values become inputs, recorded in the models this trainer returns ({@link Model#UINT8} for files). */
+    private final String input;
 
     /**
      * Spark settings the loop runs better with, set unless the user set them: call on the
@@ -71,15 +73,18 @@ public final class Trainer {
         this.train = ShardedData.load(sc, data.train(), layout, spec.outputSize(), hadoop);
         int testParts = Math.min(parts, data.test().count());
         this.test = ShardedData.load(sc, data.test(), new ShardLayout(data.test().count(), testParts, testParts), spec.outputSize(), hadoop);
+        this.input = Model.UINT8;
     }
 
     /**
      * Trains on shards already read and cached, e.g. from a table ({@code sparkprop.ml} builds them
      * with the same shard layout and order as files get): same loop, same bits for the same examples.
      *
-     * @param test the test set to score each epoch, or null for none
+     * @param test  the test set to score each epoch, or null for none
+     * @param input how the cached values become inputs ({@link Model#UINT8} or {@link Model#FLOAT32})
      */
-    public Trainer(JavaSparkContext sc, JavaRDD<ShardBlock> train, ShardLayout layout, int width, JavaRDD<ShardBlock> test, TrainConfig config) {
+    public Trainer(JavaSparkContext sc, JavaRDD<ShardBlock> train, ShardLayout layout, int width, JavaRDD<ShardBlock> test, String input,
+                   TrainConfig config) {
         this.sc = sc;
         this.config = config;
         this.spec = check(layout.examples(), width, config);
@@ -87,6 +92,7 @@ public final class Trainer {
         this.stepsPerEpoch = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
         this.train = train;
         this.test = test;
+        this.input = input;
     }
 
     /**
@@ -154,6 +160,16 @@ public final class Trainer {
         return layout;
     }
 
+    /** How raw values become inputs for the models this trainer returns. */
+    public String input() {
+        return input;
+    }
+
+    /** A model of {@code params} with this trainer's network and input scaling. */
+    public Model model(float[] params) {
+        return new Model(spec, params, input);
+    }
+
     /** Drops the cached training and test data from the executors' memory; the trainer is unusable after. */
     public void release() {
         train.unpersist(false);
@@ -210,7 +226,7 @@ public final class Trainer {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         ModelSelection kept = state.selection();
-        return new TrainingResult(new Model(spec, kept.bestParams().clone()), kept.bestEpoch(), state.history(), seconds, stoppedEarly);
+        return new TrainingResult(model(kept.bestParams().clone()), kept.bestEpoch(), state.history(), seconds, stoppedEarly);
     }
 
     /**

@@ -1,5 +1,6 @@
 package sparkprop.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -8,8 +9,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import sparkprop.data.Dataset;
+import sparkprop.data.Examples;
 
 /**
  * The accuracy targets, checked by running the real thing on real MNIST (data/mnist, which
@@ -95,5 +99,28 @@ class RealMnistIT {
         JsonNode s = summary(out);
         System.out.printf("digits-32x32: %.2f%% in %.1f s%n", 100 * s.get("test_accuracy").asDouble(), s.get("train_seconds").asDouble());
         assertTrue(s.get("test_accuracy").asDouble() >= 0.97, s.toString());
+    }
+
+    /** Real MNIST written as CSV (with a header) and as LIBSVM trains with the defaults to the IDX run's model, bit for bit. */
+    @Test
+    void mnistAsCsvAndAsLibsvmTrainsToTheIdxBits() throws Exception {
+        Configuration conf = new Configuration();
+        Dataset files = Dataset.open(MNIST.toString(), conf);
+        Examples train = files.train().read(conf, 0, files.train().count()), test = files.test().read(conf, 0, files.test().count());
+        Path tables = Files.createDirectories(WORK.resolve("tables"));
+        Files.writeString(tables.resolve("train.csv"), TableTrainingTest.csv(train, 0, train.count(), true));
+        Files.writeString(tables.resolve("test.csv"), TableTrainingTest.csv(test, 0, test.count(), true));
+        Files.writeString(tables.resolve("train.libsvm"), TableTrainingTest.libsvm(train, 0, train.count()));
+        Files.writeString(tables.resolve("test.libsvm"), TableTrainingTest.libsvm(test, 0, test.count()));
+        byte[] idx = Files.readAllBytes(defaultRun.resolve("model.bin"));
+        for (String format : new String[]{"csv", "libsvm"}) {
+            Path out = WORK.resolve("table-" + format);
+            Scripts.Result r = Scripts.run(WORK, 900, "scripts/train", "--data", tables.resolve("train." + format).toString(),
+                    "--test-data", tables.resolve("test." + format).toString(), "--out", out.toString());
+            assertEquals(0, r.code(), r.output());
+            System.out.printf("MNIST as %s: %.2f%% in %.1f s of training%n", format, 100 * summary(out).get("test_accuracy").asDouble(),
+                    summary(out).get("train_seconds").asDouble());
+            assertArrayEquals(idx, Files.readAllBytes(out.resolve("model.bin")), format + " gives the IDX run's bits");
+        }
     }
 }

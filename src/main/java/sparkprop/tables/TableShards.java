@@ -1,4 +1,4 @@
-package sparkprop.ml;
+package sparkprop.tables;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -31,7 +31,27 @@ import sparkprop.shards.ShardLayout;
  * 0..255 and some exceed 1 (inputs value/255, as images) and float32 otherwise. So the same rows in the same order
  * train to the same bits as the same examples read from IDX files.
  */
-record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, String input) {
+public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, String input) {
+
+    /**
+     * What messages call the two columns: {@code featuresCol 'features'} in spark.ml, the file and
+     * column on the command line.
+     */
+    public record Naming(String features, String label) implements Serializable {
+        public static Naming params(String featuresCol, String labelCol) {
+            return new Naming("featuresCol '" + featuresCol + "'", "labelCol '" + labelCol + "'");
+        }
+    }
+
+    /** How a row's raw values become packed inputs. */
+    private enum Packing {
+        /** uint8 pixels; the network sees value/255. */
+        PIXELS,
+        /** float32 values as they are. */
+        VALUES,
+        /** float32 values/255: a test set that is not whole bytes, for a model trained on pixels. */
+        VALUES_OVER_255
+    }
 
     /** What one pass over the table finds: its size, whether it is uint8, and the first bad row. */
     private record Survey(long rows, boolean wholeBytes, boolean aboveOne, String problem, long problemRow) implements Serializable {
@@ -59,7 +79,7 @@ record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, St
     private record Packed(long index, int shard, byte label, byte[] pixels, float[] values) implements Serializable {
     }
 
-    static void checkSchema(StructType schema, String featuresCol, String labelCol) {
+    public static void checkSchema(StructType schema, String featuresCol, String labelCol) {
         List<String> names = List.of(schema.fieldNames());
         if (!names.contains(featuresCol)) throw new BadInputException("featuresCol '" + featuresCol + "': no such column (columns: " + names + ")");
         DataType features = schema.apply(featuresCol).dataType();
@@ -75,70 +95,99 @@ record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, St
         }
     }
 
-    static TableShards of(Dataset<?> table, String featuresCol, String labelCol, int width, int classes, int shards, int partitions) {
+    /**
+     * A spark.ml DataFrame in its own row order, cut into shards; uint8 or float32 as its values
+     * decide.
+     */
+    public static TableShards of(Dataset<?> table, String featuresCol, String labelCol, int width, int classes, int shards, int partitions) {
         checkSchema(table.schema(), featuresCol, labelCol);
         JavaPairRDD<Row, Long> indexed = table.select(labelCol, featuresCol).toDF().javaRDD().zipWithIndex();
         indexed.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            Survey survey = indexed.map(r -> {
-                        Survey one = survey(r._1(), r._2(), width, classes, featuresCol, labelCol);
-                        return one.problem() == null ? one : new Survey(1, true, false, one.problem(), r._2());
-                    })
-                    .fold(new Survey(0, true, false, null), Survey::plus);
-            if (survey.problem() != null) throw new BadInputException(survey.problem());
-            if (survey.rows() == 0) throw new BadInputException("the table has no rows to train on");
-            if (survey.rows() > Integer.MAX_VALUE) throw new BadInputException("the table has " + survey.rows() + " rows; at most 2^31-1 fit");
-            int parts = partitions > 0 ? partitions : table.sparkSession().sparkContext().defaultParallelism();
-            ShardLayout layout = new ShardLayout((int) survey.rows(), shards, parts);
-            boolean uint8 = survey.uint8();
-            JavaRDD<ShardBlock> blocks = indexed
-                    .mapToPair(r -> {
-                        Packed p = pack(r._1(), r._2(), layout.shardOf(r._2()), width, uint8);
-                        return new Tuple2<>(layout.partitionOf(p.shard()), p);
-                    })
-                    .partitionBy(new HashPartitioner(layout.partitions()))
-                    .mapPartitions(rows -> blocksOf(rows, layout, width, uint8).iterator());
-            blocks.setName("table " + featuresCol + "/" + labelCol).persist(StorageLevel.MEMORY_ONLY());
-            blocks.count();
-            return new TableShards(blocks, layout, width, uint8 ? Model.UINT8 : Model.FLOAT32);
+            return of(indexed, Naming.params(featuresCol, labelCol), width, classes, shards, partitions, null);
         } finally {
             indexed.unpersist(false);
         }
     }
 
-    private static Survey survey(Row row, long index, int width, int classes, String featuresCol, String labelCol) {
-        if (row.isNullAt(0)) return new Survey(1, true, false, "labelCol '" + labelCol + "': row " + index + " has no label (null)");
-        if (row.isNullAt(1)) return new Survey(1, true, false, "featuresCol '" + featuresCol + "': row " + index + " has no features (null)");
+    /**
+     * Rows (label, features as an ml Vector) with their indices 0..N-1, cut into shards. One pass
+     * surveys them (size, first bad row, whether they are pixels), a second packs them; cache
+     * {@code indexed} if computing it twice is costly.
+     *
+     * @param input the scaling the inputs must get ({@link Model#UINT8} or {@link Model#FLOAT32}: a
+     *              test set gets its training set's), or null to choose from the values
+     */
+    public static TableShards of(JavaPairRDD<Row, Long> indexed, Naming naming, int width, int classes, int shards, int partitions, String input) {
+        Survey survey = indexed.map(r -> {
+                    Survey one = survey(r._1(), r._2(), width, classes, naming);
+                    return one.problem() == null ? one : new Survey(1, true, false, one.problem(), r._2());
+                })
+                .fold(new Survey(0, true, false, null), Survey::plus);
+        if (survey.problem() != null) throw new BadInputException(survey.problem());
+        if (survey.rows() == 0) throw new BadInputException(naming.features() + ": the table has no rows");
+        if (survey.rows() > Integer.MAX_VALUE) throw new BadInputException(naming.features() + ": " + survey.rows() + " rows; at most 2^31-1 fit");
+        int parts = partitions > 0 ? partitions : indexed.context().defaultParallelism();
+        if (shards > survey.rows()) throw new BadInputException("shards " + shards + ": more than the table's " + survey.rows() + " rows");
+        ShardLayout layout = new ShardLayout((int) survey.rows(), shards, parts);
+        boolean pixels = input == null ? survey.uint8() : input.equals(Model.UINT8);
+        Packing packing = !pixels ? Packing.VALUES : survey.wholeBytes() ? Packing.PIXELS : Packing.VALUES_OVER_255;
+        JavaRDD<ShardBlock> blocks = indexed
+                .mapToPair(r -> {
+                    Packed p = pack(r._1(), r._2(), layout.shardOf(r._2()), width, packing);
+                    return new Tuple2<>(layout.partitionOf(p.shard()), p);
+                })
+                .partitionBy(new HashPartitioner(layout.partitions()))
+                .mapPartitions(rows -> blocksOf(rows, layout, width, packing == Packing.PIXELS).iterator());
+        blocks.setName("table " + naming.features()).persist(StorageLevel.MEMORY_ONLY());
+        blocks.count();
+        return new TableShards(blocks, layout, width, pixels ? Model.UINT8 : Model.FLOAT32);
+    }
+
+    /**
+     * A row as messages name it: by its place in the file order when the reader numbered it so
+     * (the CLI's tables, whose training index skips the test rows), else by its index.
+     */
+    private static String rowName(Row row, long index) {
+        return row.size() > 2 ? "row " + row.getLong(2) + " (from 0, in file order)" : "row " + index;
+    }
+
+    private static Survey survey(Row row, long index, int width, int classes, Naming naming) {
+        if (row.isNullAt(0)) return new Survey(1, true, false, naming.label() + ": " + rowName(row, index) + " has no label (null)");
+        if (row.isNullAt(1)) return new Survey(1, true, false, naming.features() + ": " + rowName(row, index) + " has no features (null)");
         double label = ((Number) row.get(0)).doubleValue();
         if (label != Math.rint(label) || label < 0 || label >= classes) {
-            return new Survey(1, true, false, "labelCol '" + labelCol + "': value " + label + " in row " + index + " is not a class index 0.."
+            return new Survey(1, true, false, naming.label() + ": value " + label + " in " + rowName(row, index) + " is not a class index 0.."
                     + (classes - 1) + " (the last layer has " + classes + " outputs)");
         }
         Vector v = (Vector) row.get(1);
         if (v.size() != width) {
-            return new Survey(1, true, false, "featuresCol '" + featuresCol + "': row " + index + " has " + v.size() + " values but layers[0] is "
+            return new Survey(1, true, false, naming.features() + ": " + rowName(row, index) + " has " + v.size() + " values but layers[0] is "
                     + width);
         }
         double[] values = v.toArray();
         boolean wholeBytes = true, aboveOne = false;
         for (double x : values) {
-            if (!Double.isFinite(x)) return new Survey(1, true, false, "featuresCol '" + featuresCol + "': row " + index + " holds " + x);
+            if (!Double.isFinite(x)) return new Survey(1, true, false, naming.features() + ": " + rowName(row, index) + " holds " + x
+                    + (Double.isNaN(x) ? " (a missing or non-numeric value)" : ""));
             if (x != Math.rint(x) || x < 0 || x > 255) wholeBytes = false;
             if (x > 1) aboveOne = true;
         }
         return new Survey(1, wholeBytes, aboveOne, null);
     }
 
-    private static Packed pack(Row row, long index, int shard, int width, boolean uint8) {
+    private static Packed pack(Row row, long index, int shard, int width, Packing packing) {
         double[] values = ((Vector) row.get(1)).toArray();
         byte label = (byte) ((Number) row.get(0)).intValue();
-        if (uint8) {
+        if (packing == Packing.PIXELS) {
             byte[] pixels = new byte[width];
             for (int i = 0; i < width; i++) pixels[i] = (byte) (int) values[i];
             return new Packed(index, shard, label, pixels, null);
         }
         float[] floats = new float[width];
         for (int i = 0; i < width; i++) floats[i] = (float) values[i];
+        // As a uint8 model scales pixels (Examples#toInputs), so a whole byte scales to the same bits either way.
+        if (packing == Packing.VALUES_OVER_255) for (int i = 0; i < width; i++) floats[i] *= 1f / 255f;
         return new Packed(index, shard, label, null, floats);
     }
 

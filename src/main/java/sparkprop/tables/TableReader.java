@@ -1,0 +1,297 @@
+package sparkprop.tables;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import scala.Tuple2;
+import sparkprop.core.BadInputException;
+import sparkprop.core.Seeds;
+import sparkprop.storage.Location;
+
+/**
+ * A table on any Hadoop path, read with Spark SQL's source for its format, as rows of (label,
+ * features as an ml Vector) numbered in <em>file order</em>: files sorted by path, rows in their
+ * order within each file, as {@code cat part-*} would list them. Spark packs files into partitions
+ * by size, so its own row order changes with the files' sizes; numbering by file makes a table
+ * hold examples 0..N-1 in the order they were written, and so train to the same bits as the same
+ * examples in IDX files. A seeded fraction of the rows may be set aside as a test set.
+ *
+ * <p>Columns: CSV is the label then one column per feature (a header line is optional);
+ * LIBSVM is Spark's {@code label}/{@code features}; Parquet and ORC have a label column and
+ * a features column holding an ml Vector or an array of numbers, or, when the features column
+ * named is absent, every other numeric column in schema order.
+ */
+public final class TableReader {
+    private static final String FILE = "_sparkprop_file", BLOCK = "_sparkprop_block";
+    /** A path component for {@link Seeds}, so the test split's draws are independent of every other use of the seed. */
+    private static final long TEST_SPLIT = 0x7e57L;
+
+    private TableReader() {
+    }
+
+    /**
+     * A table as {@code --data} (or {@code --test-data}) names it.
+     *
+     * @param featuresCol    the features column (Parquet, ORC)
+     * @param featuresGiven  false when featuresCol is the default, so that its absence means "every other numeric column"
+     */
+    public record Table(Location where, TableFormat format, String featuresCol, boolean featuresGiven, String labelCol) implements Serializable {
+        /** What messages call the columns, naming the table. */
+        TableShards.Naming naming() {
+            return switch (format) {
+                case CSV -> new TableShards.Naming(where + " (features: every column after the first)", where + " (label: the first column)");
+                case LIBSVM -> new TableShards.Naming(where + " (features)", where + " (label)");
+                default -> new TableShards.Naming(where + " column '" + featuresCol + "'", where + " column '" + labelCol + "'");
+            };
+        }
+    }
+
+    /**
+     * Rows (label, features, place in file order), each with a training index 0..N-1 when {@code
+     * index >= 0}, else the test index {@code -index-1}.
+     */
+    public record Numbered(JavaPairRDD<Row, Long> rows, long train, long test, int width) {
+        public JavaPairRDD<Row, Long> trainRows() {
+            return rows.filter(r -> r._2() >= 0);
+        }
+
+        public JavaPairRDD<Row, Long> testRows() {
+            return rows.filter(r -> r._2() < 0).mapToPair(r -> new Tuple2<>(r._1(), -r._2() - 1));
+        }
+    }
+
+    /** Where one split of one file starts in file order, and how many rows before it went to training and to test. */
+    private record Start(long first, long trainFirst, long testFirst) implements Serializable {
+    }
+
+    /** Every split's start (by file path and split start) and the table's row and test-row counts. */
+    private record Placement(Map<String, Start> starts, long rows, long test) {
+    }
+
+    /** How the features arrive in the rows read: one Vector column, one array column, or numeric columns. */
+    private enum Shape { VECTOR, ARRAY, COLUMNS }
+
+    /**
+     * Reads and numbers a table; nothing is cached, so persist {@link Numbered#rows} before using it twice.
+     *
+     * @param width        features per row when known (LIBSVM's numFeatures); 0 to take it from the data
+     * @param testFraction share of rows set aside as a test set, chosen by {@code seed} from each row's number (0: none)
+     */
+    public static Numbered read(SparkSession spark, Table table, int width, double testFraction, long seed) throws IOException {
+        DataFrameReader reader = spark.read().format(table.format().source);
+        Dataset<Row> frame;
+        List<Column> features = new ArrayList<>();
+        Column label;
+        Shape shape;
+        String path = table.where().toString();
+        switch (table.format()) {
+            case CSV -> {
+                CsvShape csv = csvShape(table.where());
+                List<StructField> fields = new ArrayList<>();
+                for (int c = 0; c < csv.columns(); c++) fields.add(DataTypes.createStructField("c" + c, DataTypes.DoubleType, true));
+                frame = reader.schema(DataTypes.createStructType(fields)).option("header", csv.header()).load(path);
+                label = frame.col("c0");
+                for (int c = 1; c < csv.columns(); c++) features.add(frame.col("c" + c));
+                shape = Shape.COLUMNS;
+            }
+            case LIBSVM -> {
+                if (width > 0) reader = reader.option("numFeatures", width);
+                frame = loadLibsvm(reader, path);
+                label = frame.col("label");
+                features.add(frame.col("features"));
+                shape = Shape.VECTOR;
+            }
+            default -> {
+                frame = reader.load(path);
+                StructType schema = frame.schema();
+                List<String> names = List.of(schema.fieldNames());
+                if (!names.contains(table.labelCol())) {
+                    throw new BadInputException(path + ": no label column '" + table.labelCol() + "' (columns: " + names + "; choose one with --label-col)");
+                }
+                if (!(schema.apply(table.labelCol()).dataType() instanceof NumericType)) {
+                    throw new BadInputException(path + " column '" + table.labelCol() + "': expected class indices 0..K-1 as numbers, got "
+                            + schema.apply(table.labelCol()).dataType().simpleString());
+                }
+                label = frame.col(table.labelCol());
+                if (names.contains(table.featuresCol())) {
+                    DataType type = schema.apply(table.featuresCol()).dataType();
+                    if (type instanceof VectorUDT) {
+                        shape = Shape.VECTOR;
+                    } else if (type instanceof ArrayType array && array.elementType() instanceof NumericType) {
+                        shape = Shape.ARRAY;
+                    } else {
+                        throw new BadInputException(path + " column '" + table.featuresCol() + "': expected an ml Vector or an array of numbers, got "
+                                + type.simpleString());
+                    }
+                    features.add(frame.col(table.featuresCol()));
+                } else if (table.featuresGiven()) {
+                    throw new BadInputException(path + ": no features column '" + table.featuresCol() + "' (columns: " + names + ")");
+                } else {
+                    for (StructField f : schema.fields()) {
+                        if (f.name().equals(table.labelCol())) continue;
+                        if (!(f.dataType() instanceof NumericType)) {
+                            throw new BadInputException(path + ": no column '" + table.featuresCol() + "', and column '" + f.name() + "' ("
+                                    + f.dataType().simpleString() + ") is not a number, so the features cannot be every other column"
+                                    + " (choose them with --features-col)");
+                        }
+                        features.add(frame.col(f.name()).cast(DataTypes.DoubleType));
+                    }
+                    if (features.isEmpty()) throw new BadInputException(path + ": no columns besides the label '" + table.labelCol() + "'");
+                    shape = Shape.COLUMNS;
+                }
+            }
+        }
+        List<Column> columns = new ArrayList<>();
+        columns.add(label);
+        columns.addAll(features);
+        columns.add(functions.col("_metadata.file_path").as(FILE));
+        columns.add(functions.col("_metadata.file_block_start").as(BLOCK));
+        Dataset<Row> placed = frame.select(columns.toArray(new Column[0]));
+
+        Placement placement = place(placed.groupBy(FILE, BLOCK).count().collectAsList(), seed, testFraction);
+        Broadcast<Map<String, Start>> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(placement.starts());
+        int featureColumns = features.size();
+        JavaPairRDD<Row, Long> numbered = placed.javaRDD().mapPartitionsToPair(it -> {
+            Map<String, long[]> seen = new HashMap<>();
+            List<Tuple2<Row, Long>> out = new ArrayList<>();
+            while (it.hasNext()) {
+                Row r = it.next();
+                String key = r.getString(featureColumns + 1) + '\0' + r.getLong(featureColumns + 2);
+                Start start = shared.value().get(key);
+                long[] count = seen.computeIfAbsent(key, k -> new long[3]); // rows, training rows, test rows seen in this split
+                long g = start.first() + count[0]++;
+                long index = isTest(seed, testFraction, g) ? -(start.testFirst() + count[2]++) - 1 : start.trainFirst() + count[1]++;
+                Double value = r.isNullAt(0) ? null : ((Number) r.get(0)).doubleValue();
+                out.add(new Tuple2<>(RowFactory.create(value, features(r, shape, featureColumns), g), index));
+            }
+            return out.iterator();
+        });
+        int found = width;
+        if (found == 0) {
+            Row first = numbered.first()._1();
+            found = first.isNullAt(1) ? 0 : ((Vector) first.get(1)).size();
+        }
+        return new Numbered(numbered, placement.rows() - placement.test(), placement.test(), found);
+    }
+
+    /** Each split's place in file order, from its row count: splits sorted by file path, then by where in the file they start. */
+    private static Placement place(List<Row> counts, long seed, double fraction) {
+        List<Row> sorted = new ArrayList<>(counts);
+        sorted.sort(Comparator.comparing((Row r) -> r.getString(0)).thenComparingLong(r -> r.getLong(1)));
+        Map<String, Start> starts = new HashMap<>();
+        long first = 0, train = 0, test = 0;
+        for (Row r : sorted) {
+            starts.put(r.getString(0) + '\0' + r.getLong(1), new Start(first, train, test));
+            long n = r.getLong(2);
+            for (long g = first; g < first + n; g++) {
+                if (isTest(seed, fraction, g)) test++;
+                else train++;
+            }
+            first += n;
+        }
+        return new Placement(starts, first, test);
+    }
+
+    /** Whether row {@code g} (in file order) is a test row: a seeded draw per row, so the split never depends on partitioning. */
+    static boolean isTest(long seed, double fraction, long g) {
+        return fraction > 0 && (Seeds.derive(seed, TEST_SPLIT, g) >>> 11) * 0x1.0p-53 < fraction;
+    }
+
+    private static Vector features(Row r, Shape shape, int columns) {
+        switch (shape) {
+            case VECTOR:
+                return r.isNullAt(1) ? null : (Vector) r.get(1);
+            case ARRAY: {
+                if (r.isNullAt(1)) return null;
+                List<Object> list = r.getList(1);
+                double[] v = new double[list.size()];
+                for (int i = 0; i < v.length; i++) v[i] = list.get(i) == null ? Double.NaN : ((Number) list.get(i)).doubleValue();
+                return Vectors.dense(v);
+            }
+            default: {
+                double[] v = new double[columns];
+                for (int i = 0; i < columns; i++) v[i] = r.isNullAt(1 + i) ? Double.NaN : ((Number) r.get(1 + i)).doubleValue();
+                return Vectors.dense(v);
+            }
+        }
+    }
+
+    private static Dataset<Row> loadLibsvm(DataFrameReader reader, String path) {
+        try {
+            return reader.load(path);
+        } catch (RuntimeException e) {
+            // Spark's LIBSVM source parses while inferring the width, so a malformed line fails here.
+            throw new BadInputException(path + ": not a LIBSVM file Spark can read (" + firstLine(e) + ")");
+        }
+    }
+
+    /** A CSV table's column count and whether its first line is a header, from the first line of its first file. */
+    private record CsvShape(int columns, boolean header) {
+    }
+
+    private static CsvShape csvShape(Location where) throws IOException {
+        Location file = where;
+        if (where.isDirectory()) {
+            List<String> files = TableFormat.dataFiles(where);
+            if (files.isEmpty()) throw new BadInputException(where + ": no CSV files in the folder");
+            file = where.child(files.get(0));
+        }
+        String line;
+        try (InputStream raw = file.open();
+             InputStream in = decompressed(raw, file.name());
+             BufferedReader text = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            line = text.readLine();
+        }
+        if (line == null || line.isBlank()) throw new BadInputException(file + ": empty CSV file (expected the label then one column per feature)");
+        String[] cells = line.split(",", -1);
+        if (cells.length < 2) throw new BadInputException(file + ": one column only; a CSV table is the label then one column per feature");
+        boolean header = false;
+        try {
+            Double.parseDouble(cells[0].trim());
+        } catch (NumberFormatException e) {
+            header = true;
+        }
+        return new CsvShape(cells.length, header);
+    }
+
+    private static InputStream decompressed(InputStream raw, String name) throws IOException {
+        CompressionCodec codec = new CompressionCodecFactory(new org.apache.hadoop.conf.Configuration()).getCodec(new org.apache.hadoop.fs.Path(name));
+        return codec == null ? raw : codec.createInputStream(raw);
+    }
+
+    private static String firstLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) root = root.getCause();
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+}
