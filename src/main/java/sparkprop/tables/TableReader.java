@@ -63,8 +63,15 @@ public final class TableReader {
      *
      * @param featuresCol    the features column (Parquet, ORC)
      * @param featuresGiven  false when featuresCol is the default, so that its absence means "every other numeric column"
+     * @param labelRequired  false to score a Parquet or ORC table without labels (every label is then null)
      */
-    public record Table(Location where, TableFormat format, String featuresCol, boolean featuresGiven, String labelCol) implements Serializable {
+    public record Table(Location where, TableFormat format, String featuresCol, boolean featuresGiven, String labelCol, boolean labelRequired)
+            implements Serializable {
+        /** A table to train or evaluate on, which must have labels. */
+        public Table(Location where, TableFormat format, String featuresCol, boolean featuresGiven, String labelCol) {
+            this(where, format, featuresCol, featuresGiven, labelCol, true);
+        }
+
         /** What messages call the columns, naming the table. */
         TableShards.Naming naming() {
             return switch (format) {
@@ -134,14 +141,15 @@ public final class TableReader {
                 frame = reader.load(path);
                 StructType schema = frame.schema();
                 List<String> names = List.of(schema.fieldNames());
-                if (!names.contains(table.labelCol())) {
+                boolean labelled = names.contains(table.labelCol());
+                if (!labelled && table.labelRequired()) {
                     throw new BadInputException(path + ": no label column '" + table.labelCol() + "' (columns: " + names + "; choose one with --label-col)");
                 }
-                if (!(schema.apply(table.labelCol()).dataType() instanceof NumericType)) {
+                if (labelled && !(schema.apply(table.labelCol()).dataType() instanceof NumericType)) {
                     throw new BadInputException(path + " column '" + table.labelCol() + "': expected class indices 0..K-1 as numbers, got "
                             + schema.apply(table.labelCol()).dataType().simpleString());
                 }
-                label = frame.col(table.labelCol());
+                label = labelled ? frame.col(table.labelCol()) : functions.lit(null).cast(DataTypes.DoubleType);
                 if (names.contains(table.featuresCol())) {
                     DataType type = schema.apply(table.featuresCol()).dataType();
                     if (type instanceof VectorUDT) {

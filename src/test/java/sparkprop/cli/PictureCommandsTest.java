@@ -94,4 +94,72 @@ class PictureCommandsTest {
         assertEquals(2, r.exitCode());
         assertTrue(r.errorLines().contains("none.bin: no such model file"), r.err());
     }
+
+    /** CSV part files of a batch prediction, header first, as rows of cells. */
+    static java.util.List<String[]> csvParts(Path out) throws Exception {
+        java.util.List<String[]> rows = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> parts = Files.list(out)) {
+            for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                java.util.List<String> lines = Files.readAllLines(part);
+                if (lines.isEmpty()) continue;
+                if (rows.isEmpty()) rows.add(lines.get(0).split(",", -1));
+                for (String line : lines.subList(1, lines.size())) rows.add(line.split(",", -1));
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void theBatchJobScoresPicturesLikeLocalPredictAndTablesLikeTheCore() throws Exception {
+        Path pictures = dir.resolve("batch-pictures");
+        assertEquals(0, CliRun.of("export-images", "--data", data, "--out", pictures.toString(), "--limit", "6", "--size", "40",
+                "--invert").exitCode());
+        Files.delete(pictures.resolve("contact-sheet.png"));
+        CliRun local = CliRun.of("predict", "--model", model.toString(), "--json", pictures.toString());
+        Files.writeString(pictures.resolve("notes.png"), "not a picture");
+        Path out = dir.resolve("batch-out");
+        CliRun batch = CliRun.of("predict", "--model", model.toString(), "--data", pictures.toString(), "--out", out.toString(), "--format", "csv",
+                "--master", "local[2]");
+        assertEquals(2, batch.exitCode(), "one file was not a picture: " + batch.err());
+        assertTrue(batch.errorLines().contains("1 of 7 files could not be read"), batch.err());
+        java.util.List<String[]> rows = csvParts(out);
+        assertEquals(java.util.List.of("id", "prediction", "probability", "p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "error"),
+                java.util.List.of(rows.get(0)));
+        JsonNode answers = new ObjectMapper().readTree(local.out().lines().filter(l -> l.startsWith("[")).findFirst().orElseThrow());
+        assertEquals(7, rows.size() - 1);
+        int matched = 0;
+        for (JsonNode a : answers) {
+            String name = Path.of(a.get("file").asText()).getFileName().toString();
+            String[] row = rows.stream().filter(r -> r[0].endsWith("/" + name)).findFirst().orElseThrow();
+            assertEquals(a.get("digit").asInt(), Integer.parseInt(row[1]), name);
+            assertEquals(a.get("probability").asDouble(), Double.parseDouble(row[2]), 1e-6, name);
+            matched++;
+        }
+        assertEquals(6, matched);
+        assertTrue(rows.stream().anyMatch(r -> r[0].endsWith("notes.png") && r[1].isEmpty() && r[13].contains("not a picture")));
+
+        // A table: the test examples as CSV, label first. Predictions are the core's, ids the rows' places.
+        Examples test = Dataset.open(data, new Configuration()).test().read(new Configuration(), 0, 40);
+        Files.writeString(dir.resolve("test-table.csv"), TableTrainingTest.csv(test, 0, 40, false));
+        Path tableOut = dir.resolve("batch-table");
+        CliRun scored = CliRun.of("predict", "--model", model.toString(), "--data", dir.resolve("test-table.csv").toString(), "--out",
+                tableOut.toString(), "--format", "csv", "--master", "local[2]");
+        assertEquals(0, scored.exitCode(), scored.err());
+        java.util.List<String[]> table = csvParts(tableOut);
+        assertEquals("id,label,prediction,probability", String.join(",", java.util.Arrays.copyOf(table.get(0), 4)));
+        float[] x = new float[784 * 40];
+        int[] y = new int[40];
+        test.toInputs(0, 40, x, y);
+        int[] expected = sparkprop.core.Model.load(model).predictClasses(x, 40);
+        for (int j = 0; j < 40; j++) {
+            String[] row = table.get(j + 1);
+            assertEquals(j, Integer.parseInt(row[0]));
+            assertEquals(y[j], Integer.parseInt(row[1]));
+            assertEquals(expected[j], Integer.parseInt(row[2]), "row " + j);
+        }
+        CliRun again = CliRun.of("predict", "--model", model.toString(), "--data", dir.resolve("test-table.csv").toString(), "--out",
+                tableOut.toString());
+        assertEquals(2, again.exitCode());
+        assertTrue(again.errorLines().contains("already exists"), again.err());
+    }
 }
