@@ -14,6 +14,7 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader$;
 import org.apache.spark.ml.util.DefaultParamsWriter$;
+import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -45,6 +46,14 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
     private String uid;
     private final Model model;
     private IntParam blockSize;
+
+    /**
+     * No network: what {@link java.util.ServiceLoader} (and so a Spark Connect server, which finds
+     * models through {@code META-INF/services}) needs to list the class; as MLlib's models have.
+     */
+    public NeuralNetClassificationModel() {
+        this(Identifiable$.MODULE$.randomUID("nncModel"), null);
+    }
 
     public NeuralNetClassificationModel(String uid, Model model) {
         this(ConstructionUid.give(uid), model);

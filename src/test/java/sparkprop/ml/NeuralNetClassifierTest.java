@@ -162,4 +162,16 @@ class NeuralNetClassifierTest {
         BadInputException option = assertThrows(BadInputException.class, () -> small().setOption("no-such", "1"));
         assertTrue(option.getMessage().startsWith("no-such: not a hyperparameter"), option.getMessage());
     }
+
+    /** A Spark Connect server finds estimators and models through ServiceLoader; both classes are listed, as MLlib's are. */
+    @Test
+    void serviceLoaderListsTheEstimatorAndTheModel() {
+        java.util.List<Class<?>> estimators = java.util.ServiceLoader.load(org.apache.spark.ml.Estimator.class).stream()
+                .map(java.util.ServiceLoader.Provider::type).collect(java.util.stream.Collectors.toList());
+        java.util.List<Class<?>> transformers = java.util.ServiceLoader.load(org.apache.spark.ml.Transformer.class).stream()
+                .map(java.util.ServiceLoader.Provider::type).collect(java.util.stream.Collectors.toList());
+        assertTrue(estimators.contains(NeuralNetClassifier.class), "estimators: " + estimators.size());
+        assertTrue(transformers.contains(NeuralNetClassificationModel.class), "transformers: " + transformers.size());
+        assertTrue(transformers.contains(org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel.class), "MLlib's are found too");
+    }
 }
