@@ -9,10 +9,18 @@ CLASSPATH_FILE="$ROOT/target/classpath.txt"
 read -r -a JAVA_FLAGS <<< "$(sed -n 's/^spark.java.opens=//p' "$ROOT/scripts/jvm.properties")"
 JAVA_FLAGS+=(-Djava.awt.headless=true)
 
-# Without a native BLAS (libblas.so.3, e.g. from libopenblas0-pthread) netlib falls back to Java;
-# the Vector API module makes that fallback 3-4x faster. With native BLAS it is not needed, and
-# leaving it out spares every run the JVM's "Using incubator modules" notice.
-if ! ldconfig -p 2>/dev/null | grep -q 'libblas.so.3'; then JAVA_FLAGS+=(--add-modules=jdk.incubator.vector); fi
+# The application jar carries native OpenBLAS for Linux x86-64 (core/BundledOpenBlas). Elsewhere,
+# without a system libblas.so.3, netlib falls back to Java, and the Vector API module makes that
+# 3-4x faster; where native BLAS loads it is not needed, and leaving it out spares every run the
+# JVM's "Using incubator modules" notice.
+if [ "$(uname -sm)" != "Linux x86_64" ] && ! ldconfig -p 2>/dev/null | grep -q 'libblas.so.3'; then
+  JAVA_FLAGS+=(--add-modules=jdk.incubator.vector)
+fi
+
+# One OpenBLAS kernel family (AVX2's) for this JVM, read by OpenBLAS when it loads, so that a seed
+# gives the same bits on any x86-64 CPU; executors get the same from spark.executorEnv (SparkContexts).
+# SPARKPROP_BLAS_KERNEL=per-node lets each CPU use its fastest kernel instead.
+if [ "${SPARKPROP_BLAS_KERNEL:-}" != per-node ]; then export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"; fi
 
 # One BLAS thread per task: two task slots each running a multi-threaded OpenBLAS oversubscribe
 # the cores (2.5-3.5x slower, docs/PERF-NOTES.md). This covers the scripts' own JVMs (the driver,

@@ -13,11 +13,27 @@ final class SparkContexts {
      * @param explicitMaster the user's --master, which wins over spark-submit's; null if not given
      * @param fallbackMaster used when neither the user nor spark-submit set one
      */
+    /** The kernel family the scripts pin: AVX2's, which every x86-64 server of the last decade runs. */
+    static final String DEFAULT_KERNEL = "Haswell";
+
+    /**
+     * The OpenBLAS core type executors are given: the driver's own OPENBLAS_CORETYPE, else {@link
+     * #DEFAULT_KERNEL}; null (each node picks its fastest) with SPARKPROP_BLAS_KERNEL=per-node.
+     */
+    static String pinnedKernel() {
+        if ("per-node".equals(System.getenv("SPARKPROP_BLAS_KERNEL"))) return null;
+        String own = System.getenv("OPENBLAS_CORETYPE");
+        return own == null || own.isBlank() ? DEFAULT_KERNEL : own;
+    }
+
     static JavaSparkContext start(String appName, String explicitMaster, String fallbackMaster) {
         SparkConf conf = new SparkConf().setAppName(appName)
                 .setIfMissing("spark.ui.enabled", "false")
                 // Two task slots each running a multi-threaded OpenBLAS oversubscribe the cores (docs/PERF-NOTES.md, "Threads").
                 .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
+        // One OpenBLAS kernel family on every executor, so the same seed gives the same bits on any CPU (README, "Reproducibility").
+        String kernel = pinnedKernel();
+        if (kernel != null) conf.setIfMissing("spark.executorEnv.OPENBLAS_CORETYPE", kernel);
         Trainer.tune(conf);
         if (explicitMaster != null) conf.setMaster(explicitMaster); else conf.setIfMissing("spark.master", fallbackMaster);
         JavaSparkContext sc = new JavaSparkContext(conf);

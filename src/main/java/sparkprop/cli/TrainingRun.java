@@ -187,7 +187,7 @@ final class TrainingRun {
                             + "%d steps/epoch, master %s, BLAS %s (data ready in %.1f s)%n",
                     resumed != null ? "resuming after epoch " + state.epochsDone() + ":" : "training", trainer.spec(), settings.data(),
                     opened.trainCount(), opened.testCount(), config.batchSize(), config.shards(), trainer.layout().partitions(),
-                    trainer.stepsPerEpoch(), sc.master(), Blas.backend(), (System.nanoTime() - started) / 1e9);
+                    trainer.stepsPerEpoch(), sc.master(), Blas.describe(), (System.nanoTime() - started) / 1e9);
             folder.writeMetrics(state.history()); // a crash after an epoch's metrics but before its checkpoint leaves a line too many
             TrainingResult result = trainer.run(state, new EpochWriter(trainer, new ConsoleProgress(config.epochs(), out)), untilEpoch);
             boolean complete = isComplete(config, state);
@@ -199,7 +199,8 @@ final class TrainingRun {
             RunSummary summary = new RunSummary(kept.testAccuracy(), kept.testLoss(), result.history().size(), result.bestEpoch(),
                     Double.isNaN(kept.valLoss()) ? null : kept.valLoss(), complete, stoppedEarly,
                     result.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(), folder.model().toString(), sha,
-                    trainer.spec().toString(), trainer.spec().parameterCount(), sc.master(), sc.defaultParallelism(), Blas.backend(), allSettings);
+                    trainer.spec().toString(), trainer.spec().parameterCount(), sc.master(), sc.defaultParallelism(), Blas.backend(), Blas.kernel(),
+                    trainer.executorBlas(), allSettings);
             folder.writeSummary(summary);
             out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
                     result.bestEpoch(), result.history().size(), stoppedEarly ? ", stopped early" : "", summary.trainSeconds());

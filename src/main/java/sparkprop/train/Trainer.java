@@ -176,6 +176,17 @@ public final class Trainer {
         if (test != null) test.unpersist(false);
     }
 
+    /**
+     * How the executors holding the training data run sgemm, one line per distinct answer, e.g.
+     * "executor 0 on host-a: native (bundled OpenBLAS 0.3.28, kernel Haswell)".
+     */
+    public List<String> executorBlas() {
+        List<String> seen = new ArrayList<>(train.mapPartitions(blocks -> List.of("executor " + org.apache.spark.SparkEnv.get().executorId() + " on "
+                + java.net.InetAddress.getLocalHost().getHostName() + ": " + sparkprop.core.Blas.describe()).iterator()).distinct().collect());
+        java.util.Collections.sort(seen);
+        return seen;
+    }
+
     /** A fresh state: initialised parameters and zeroed optimizer state. */
     public TrainingState initialState() {
         return TrainingState.fresh(config, spec);

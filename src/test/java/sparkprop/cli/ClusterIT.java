@@ -94,6 +94,12 @@ class ClusterIT {
         System.out.printf("client-mode cluster run, HDFS data and run folder: %.1f s%n", (System.nanoTime() - t) / 1e9);
         assertTrue(r.output().contains("master " + MASTER), r.output());
         assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
+        // Each executor unpacked and loaded the OpenBLAS the application jar carries, pinned to the one kernel family.
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(MiniHdfs.read(out + "/summary.json"));
+        List<String> executors = new ArrayList<>();
+        summary.get("blas_executors").forEach(e -> executors.add(e.asText()));
+        assertEquals(2, executors.size(), executors.toString());
+        for (String e : executors) assertTrue(e.endsWith(": native (bundled OpenBLAS 0.3.28, kernel Haswell)"), e);
     }
 
     @Test
