@@ -39,7 +39,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "test", description = "For files: test (default) or train. A table is scored whole, or its "
             + "--test-fraction.")
     String split;
-    @Option(names = "--features-col", defaultValue = RunData.DEFAULT_FEATURES, paramLabel = "NAME",
+    @Option(names = "--features-col", defaultValue = TableReader.DEFAULT_FEATURES, paramLabel = "NAME",
             description = "For a Parquet or ORC table: the features column (default: features, or every numeric column but the label).")
     String featuresCol;
     @Option(names = "--label-col", defaultValue = "label", paramLabel = "NAME", description = "For a Parquet or ORC table: the label column.")
@@ -89,7 +89,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 evaluation = new Evaluation(sc, model, source);
                 part = split + " split";
             } else {
-                TableReader.Table table = new TableReader.Table(where, format, featuresCol, !featuresCol.equals(RunData.DEFAULT_FEATURES), labelCol);
+                TableReader.Table table = new TableReader.Table(where, format, featuresCol, labelCol);
                 TableShards rows = TableData.forModel(SparkSession.builder().sparkContext(sc.sc()).getOrCreate(), table, testFraction, seed,
                         model.spec().inputSize(), model.spec().outputSize(), model.input());
                 evaluation = new Evaluation(sc, model, rows.blocks());

@@ -59,7 +59,7 @@ final class PredictCommand implements Callable<Integer> {
     String format;
     @Option(names = "--overwrite", description = "Batch job: replace an existing --out folder.")
     boolean overwrite;
-    @Option(names = "--features-col", defaultValue = RunData.DEFAULT_FEATURES, paramLabel = "NAME",
+    @Option(names = "--features-col", defaultValue = TableReader.DEFAULT_FEATURES, paramLabel = "NAME",
             description = "Batch job, Parquet or ORC table: the features column (default: features, or every numeric column but the label).")
     String featuresCol;
     @Option(names = "--label-col", defaultValue = "label", paramLabel = "NAME",
@@ -154,8 +154,7 @@ final class PredictCommand implements Callable<Integer> {
             long start = System.nanoTime();
             SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
             Dataset<Row> scored = table == null ? BatchPrediction.pictures(spark, where.toString(), model)
-                    : BatchPrediction.table(spark, new TableReader.Table(where, table, featuresCol, !featuresCol.equals(RunData.DEFAULT_FEATURES),
-                    labelCol, false), model);
+                    : BatchPrediction.table(spark, new TableReader.Table(where, table, featuresCol, labelCol, false), model);
             scored = scored.cache();
             long rows = scored.count();
             long failed = table == null ? scored.where(functions.col("error").isNotNull()).count() : 0;

@@ -58,11 +58,8 @@ final class RunData {
     }
 
     private static TableReader.Table table(Location where, TableFormat format, RunSettings settings) {
-        return new TableReader.Table(where, format, settings.featuresCol(), !settings.featuresCol().equals(DEFAULT_FEATURES), settings.labelCol());
+        return new TableReader.Table(where, format, settings.featuresCol(), settings.labelCol());
     }
-
-    /** The features column that, when absent, means "every numeric column but the label". */
-    static final String DEFAULT_FEATURES = "features";
 
     boolean isTable() {
         return table != null;

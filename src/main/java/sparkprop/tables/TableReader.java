@@ -51,6 +51,8 @@ import sparkprop.storage.Location;
  * named is absent, every other numeric column in schema order.
  */
 public final class TableReader {
+    /** The features column that, when absent, means "every numeric column but the label". */
+    public static final String DEFAULT_FEATURES = "features";
     private static final String FILE = "_sparkprop_file", BLOCK = "_sparkprop_block";
     /** A path component for {@link Seeds}, so the test split's draws are independent of every other use of the seed. */
     private static final long TEST_SPLIT = 0x7e57L;
@@ -62,14 +64,17 @@ public final class TableReader {
      * A table as {@code --data} (or {@code --test-data}) names it.
      *
      * @param featuresCol    the features column (Parquet, ORC)
-     * @param featuresGiven  false when featuresCol is the default, so that its absence means "every other numeric column"
      * @param labelRequired  false to score a Parquet or ORC table without labels (every label is then null)
      */
-    public record Table(Location where, TableFormat format, String featuresCol, boolean featuresGiven, String labelCol, boolean labelRequired)
-            implements Serializable {
+    public record Table(Location where, TableFormat format, String featuresCol, String labelCol, boolean labelRequired) implements Serializable {
         /** A table to train or evaluate on, which must have labels. */
-        public Table(Location where, TableFormat format, String featuresCol, boolean featuresGiven, String labelCol) {
-            this(where, format, featuresCol, featuresGiven, labelCol, true);
+        public Table(Location where, TableFormat format, String featuresCol, String labelCol) {
+            this(where, format, featuresCol, labelCol, true);
+        }
+
+        /** False for the default features column, whose absence means "every numeric column but the label". */
+        boolean featuresGiven() {
+            return !featuresCol.equals(DEFAULT_FEATURES);
         }
 
         /** What messages call the columns, naming the table. */
