@@ -22,6 +22,7 @@ import sparkprop.core.BadInputException;
 import sparkprop.core.Model;
 import sparkprop.data.Examples;
 import sparkprop.shards.ShardBlock;
+import sparkprop.shards.KryoRecords;
 import sparkprop.shards.ShardLayout;
 
 /**
@@ -119,6 +120,7 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
      *              test set gets its training set's), or null to choose from the values
      */
     public static TableShards of(JavaPairRDD<Row, Long> indexed, Naming naming, int width, int classes, int shards, int partitions, String input) {
+        KryoRecords.check(indexed.context().getConf());
         Survey survey = indexed.map(r -> {
                     Survey one = survey(r._1(), r._2(), width, classes, naming);
                     return one.problem() == null ? one : new Survey(1, true, false, one.problem(), r._2());

@@ -12,6 +12,7 @@ import sparkprop.core.NetworkSpec;
 import sparkprop.data.Dataset;
 import sparkprop.shards.Forward;
 import sparkprop.shards.HadoopConf;
+import sparkprop.shards.KryoRecords;
 import sparkprop.shards.ShardBlock;
 import sparkprop.shards.ShardLayout;
 import sparkprop.shards.ShardSampler;
@@ -45,10 +46,12 @@ public final class Trainer {
      *     {@code spark.task.maxDirectResultSize} (1 MB by default) Spark parks a result in the block
      *     manager and the driver fetches it in a second round trip: measured here on 784-1024-1024-10,
      *     145 ms a step instead of 116. Spark caps the setting at {@code spark.rpc.message.maxSize}.</li>
+     * <li>Kryo, when chosen as Spark's serializer, is given {@link KryoRecords} to carry our records.</li>
      * </ul>
      */
     public static void tune(org.apache.spark.SparkConf conf) {
         conf.setIfMissing("spark.task.maxDirectResultSize", "128m");
+        KryoRecords.register(conf);
     }
 
     /** Reads and caches the data in one partition per core; see {@link #Trainer(JavaSparkContext, Dataset, TrainConfig, int)}. */
@@ -63,6 +66,7 @@ public final class Trainer {
      * @param partitions Spark partitions holding the shards (0: one per core); never changes the result
      */
     public Trainer(JavaSparkContext sc, Dataset data, TrainConfig config, int partitions) {
+        KryoRecords.check(sc.getConf());
         this.sc = sc;
         this.config = config;
         this.spec = check(data, config);
@@ -85,6 +89,7 @@ public final class Trainer {
      */
     public Trainer(JavaSparkContext sc, JavaRDD<ShardBlock> train, ShardLayout layout, int width, JavaRDD<ShardBlock> test, String input,
                    TrainConfig config) {
+        KryoRecords.check(sc.getConf());
         this.sc = sc;
         this.config = config;
         this.spec = check(layout.examples(), width, config);
@@ -246,13 +251,18 @@ public final class Trainer {
      * partitioning (see {@link GradientSum}).
      */
     GradientSum.Totals stepGradient(float[] params, StepPlan plan, float[] gradient) {
+        return stepGradient(params, plan, gradient, layout.partitions() > TREE_THRESHOLD);
+    }
+
+    /** {@link #stepGradient(float[], StepPlan, float[])} with the aggregation path chosen by the caller (the benchmark measures both). */
+    GradientSum.Totals stepGradient(float[] params, StepPlan plan, float[] gradient, boolean tree) {
         Broadcast<float[]> shared = sc.broadcast(params);
         NetworkSpec network = spec;
         Dropout dropout = config.dropoutRates();
         try {
             JavaRDD<byte[]> sums = train.mapPartitions(blocks -> List.of(ShardWork.encodedStepGradient(network, shared.value(), blocks, plan, dropout)).iterator());
             // With few partitions the tree has no intermediate level: the driver adds each result once.
-            List<byte[]> parts = layout.partitions() > TREE_THRESHOLD ? List.of(sums.treeReduce(PackedSum::merge)) : sums.collect();
+            List<byte[]> parts = tree ? List.of(sums.treeReduce(PackedSum::merge)) : sums.collect();
             return PackedSum.meanOf(parts, gradient, plan.batch());
         } finally {
             shared.destroy();

@@ -1,9 +1,13 @@
 package sparkprop.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,11 +16,17 @@ import sparkprop.data.Fixtures;
 
 /** The reproducibility guarantee across real contexts: local[1] and local[2] train the same bits. */
 class LocalModesTest {
+    private static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
+
     @TempDir
     Path dir;
 
     private float[] trainOn(String master, Dataset data) {
-        JavaSparkContext sc = SparkTestContext.start(master);
+        return trainOn(master, data, conf -> { });
+    }
+
+    private float[] trainOn(String master, Dataset data, Consumer<SparkConf> settings) {
+        JavaSparkContext sc = SparkTestContext.start(master, settings);
         try {
             Trainer trainer = TestConfigs.trainer(sc, data, "layers", "64,20,10", "shards", "4", "batch-size", "32",
                     "epochs", "2", "seed", "3", "validation", "40");
@@ -30,5 +40,28 @@ class LocalModesTest {
     void localOneAndLocalTwoGiveBitIdenticalModels() throws Exception {
         Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
         assertArrayEquals(trainOn("local[1]", data), trainOn("local[2]", data));
+    }
+
+    /**
+     * Deployments often make Kryo Spark's serializer. Gzipped files are read whole and their shards
+     * shuffled to the partitions, so the records travel through Kryo; with the settings every
+     * command applies ({@link Trainer#tune}) that gives the same bits as Java serialization.
+     */
+    @Test
+    void kryoAsSparksSerializerTrainsTheSameBits() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, true, 6).toString(), new Configuration());
+        float[] java = trainOn("local[2]", data);
+        assertArrayEquals(java, trainOn("local[2]", data, conf -> {
+            conf.set("spark.serializer", KRYO);
+            Trainer.tune(conf);
+        }));
+    }
+
+    @Test
+    void kryoWithoutOurRegistratorIsRefusedNamingTheSetting() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, true, 6).toString(), new Configuration());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainOn("local[2]", data, conf -> conf.set("spark.serializer", KRYO)));
+        assertTrue(e.getMessage().contains("spark.kryo.registrator=sparkprop.shards.KryoRecords"), e.getMessage());
     }
 }
