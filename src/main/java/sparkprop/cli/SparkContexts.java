@@ -40,4 +40,16 @@ final class SparkContexts {
         sc.setLogLevel("WARN");
         return sc;
     }
+
+    /**
+     * The OpenBLAS kernel family the executors of {@code sc} run: in local mode the driver's own,
+     * else the one pinned through spark.executorEnv, or "per-node" when none is.
+     */
+    static String executorKernel(JavaSparkContext sc) {
+        if (sc.isLocal()) {
+            String own = System.getenv("OPENBLAS_CORETYPE");
+            return own == null || own.isBlank() ? "per-node" : own;
+        }
+        return sc.getConf().get("spark.executorEnv.OPENBLAS_CORETYPE", "per-node");
+    }
 }

@@ -43,6 +43,10 @@ final class TrainingRun {
     private final RunData data;
     private final RunFolder folder;
     private final TrainingState resumed;
+    /** The BLAS kernel the resumed run's checkpoint records (null when fresh, or from before kernels were recorded). */
+    private String resumedKernel;
+    /** How this run computes sgemm, written into each checkpoint; known once Spark is up. */
+    private Checkpoint.Blas blas = Checkpoint.Blas.UNKNOWN;
     private final int untilEpoch;
 
     private TrainingRun(TrainConfig config, boolean widthFixed, RunSettings settings, String explicitMaster, RunData data, RunFolder folder,
@@ -152,7 +156,9 @@ final class TrainingRun {
         data.check(config);
         MasterCheck.reachable(effectiveMaster(run, explicitMaster));
         int until = stopAfter == null ? config.epochs() : Math.max(stopAfter, loaded.state().epochsDone());
-        return new TrainingRun(config, true, run, explicitMaster, data, folder, loaded.state(), until);
+        TrainingRun continued = new TrainingRun(config, true, run, explicitMaster, data, folder, loaded.state(), until);
+        continued.resumedKernel = loaded.blasKernel();
+        return continued;
     }
 
     /** All epochs done, or stopped early by --patience. */
@@ -188,6 +194,11 @@ final class TrainingRun {
                     resumed != null ? "resuming after epoch " + state.epochsDone() + ":" : "training", trainer.spec(), settings.data(),
                     opened.trainCount(), opened.testCount(), config.batchSize(), config.shards(), trainer.layout().partitions(),
                     trainer.stepsPerEpoch(), sc.master(), Blas.describe(), (System.nanoTime() - started) / 1e9);
+            blas = new Checkpoint.Blas(SparkContexts.executorKernel(sc), trainer.executorBlas());
+            if (resumedKernel != null && !resumedKernel.equals(blas.kernel())) {
+                out.println("note: the checkpoint was trained with BLAS kernel " + resumedKernel + " and this run uses " + blas.kernel()
+                        + ": it continues correctly, but not bit for bit as the first run would have (README, Reproducibility)");
+            }
             folder.writeMetrics(state.history()); // a crash after an epoch's metrics but before its checkpoint leaves a line too many
             TrainingResult result = trainer.run(state, new EpochWriter(trainer, new ConsoleProgress(config.epochs(), out)), untilEpoch);
             boolean complete = isComplete(config, state);
@@ -200,7 +211,7 @@ final class TrainingRun {
                     Double.isNaN(kept.valLoss()) ? null : kept.valLoss(), complete, stoppedEarly,
                     result.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(), folder.model().toString(), sha,
                     trainer.spec().toString(), trainer.spec().parameterCount(), sc.master(), sc.defaultParallelism(), Blas.backend(), Blas.kernel(),
-                    trainer.executorBlas(), allSettings);
+                    blas.executors(), allSettings);
             folder.writeSummary(summary);
             out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
                     result.bestEpoch(), result.history().size(), stoppedEarly ? ", stopped early" : "", summary.trainSeconds());
@@ -257,7 +268,7 @@ final class TrainingRun {
                 if (state.selection().bestEpoch() == metrics.epoch()) {
                     folder.saveModel(trainer.model(state.selection().bestParams()));
                 }
-                folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), state));
+                folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), blas, state));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write to the run folder " + folder.dir, e);
             }

@@ -25,7 +25,9 @@ import sparkprop.core.Optimizer;
  *   16      J     UTF-8 JSON: epochs_done, best_epoch, best_score (the kept model's validation
  *                 loss), epochs_without_improvement, data (the training data's path), config (the
  *                 hyperparameters: option key to value), history (the per-epoch metrics so far),
- *                 arrays (the names of the float arrays below, in order)
+ *                 arrays (the names of the float arrays below, in order), blas (the OpenBLAS
+ *                 kernel family the job pinned, or "per-node", and each executor's backend: with
+ *                 the seed, what decides the bits)
  *   16+J    4     int32 K, number of float arrays
  *   ...           per array: int32 length n, then n float32
  *   end     32    SHA-256 of every byte before it
@@ -51,8 +53,14 @@ public final class Checkpoint {
      *
      * @param dataSettings the data's path and, for a table, its columns and test set ({@link RunSettings#DATA_KEYS}; only
      *                     {@code data} in checkpoints written before tables)
+     * @param blasKernel   the kernel family the run pinned ("per-node" if none), or null in checkpoints that predate it
      */
-    public record Loaded(TrainConfig config, String data, Map<String, String> dataSettings, TrainingState state) {
+    public record Loaded(TrainConfig config, String data, Map<String, String> dataSettings, String blasKernel, TrainingState state) {
+    }
+
+    /** How a run computed its sgemm: the kernel family pinned for every executor ("per-node" if none) and what each executor reported. */
+    public record Blas(String kernel, List<String> executors) {
+        public static final Blas UNKNOWN = new Blas(null, List.of());
     }
 
     private Checkpoint() {
@@ -60,11 +68,11 @@ public final class Checkpoint {
 
     /** The checkpoint file's bytes; where they are stored (and how the previous one is kept) is the caller's concern. */
     public static byte[] encode(TrainConfig config, String data, TrainingState state) throws IOException {
-        return encode(config, Map.of("data", data), state);
+        return encode(config, Map.of("data", data), Blas.UNKNOWN, state);
     }
 
-    /** The same with the data's settings ({@link RunSettings#DATA_KEYS}), which {@code --resume} reuses. */
-    public static byte[] encode(TrainConfig config, Map<String, String> dataSettings, TrainingState state) throws IOException {
+    /** The same with the data's settings ({@link RunSettings#DATA_KEYS}), which {@code --resume} reuses, and the run's BLAS. */
+    public static byte[] encode(TrainConfig config, Map<String, String> dataSettings, Blas blas, TrainingState state) throws IOException {
         Map<String, float[]> arrays = new LinkedHashMap<>();
         arrays.put(PARAMS, state.params());
         arrays.put(BEST, state.selection().bestParams());
@@ -81,6 +89,7 @@ public final class Checkpoint {
         header.put("config", config.toMap());
         header.put("history", state.history());
         header.put("arrays", List.copyOf(arrays.keySet()));
+        if (blas.kernel() != null) header.put("blas", Map.of("kernel", blas.kernel(), "executors", blas.executors()));
         byte[] json = JSON.writeValueAsBytes(header);
         long size = 16 + json.length + 4 + 32;
         for (float[] a : arrays.values()) size += 4 + 4L * a.length;
@@ -152,7 +161,8 @@ public final class Checkpoint {
                 (int) number(header.get("epochs_done")));
         @SuppressWarnings("unchecked")
         Map<String, String> dataSettings = header.get("data_settings") instanceof Map<?, ?> m ? (Map<String, String>) m : java.util.Collections.singletonMap("data", data);
-        return new Loaded(config, data, dataSettings, state);
+        String kernel = header.get("blas") instanceof Map<?, ?> b ? (String) b.get("kernel") : null;
+        return new Loaded(config, data, dataSettings, kernel, state);
     }
 
     /** A number from the JSON header; non-finite doubles are written as strings ("Infinity"). */

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ class ClusterIT {
     static final String PORT = "17077";
     static final String MASTER = "spark://127.0.0.1:" + PORT;
     static final String UI = "http://127.0.0.1:18080/json/"; // the master's web UI: port + 1003, as scripts/cluster sets it
+    static final List<String> WORKER_KERNELS = List.of("Sandybridge", "Nehalem");
     static Path data;
     static String hdfsData;
     static byte[] reference;
@@ -49,8 +51,11 @@ class ClusterIT {
         deleteTree(WORK);
         data = Fixtures.syntheticMnist(WORK.resolve("data"), 8000, 1000, 28, false, 31);
         hdfsData = MiniHdfs.upload(data, "/cluster-it/data");
+        // Two "machines" whose OpenBLAS picks different kernels, as nodes with different CPUs would (both kernels
+        // run on any x86-64 CPU with AVX); the local[2] reference runs the pinned family, Haswell.
         Scripts.Result started = run(120, "scripts/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "1g", "--port", PORT,
-                "--dir", WORK.resolve("cluster").toString());
+                "--dir", WORK.resolve("cluster").toString(), "--worker-env", "1:OPENBLAS_CORETYPE=" + WORKER_KERNELS.get(0),
+                "--worker-env", "2:OPENBLAS_CORETYPE=" + WORKER_KERNELS.get(1));
         assertEquals(0, started.code(), started.output());
         Scripts.Result status = run(30, "scripts/cluster", "status", "--dir", WORK.resolve("cluster").toString());
         assertTrue(status.output().contains("worker-2  pid") && status.output().contains("alive"), status.output());
@@ -100,6 +105,26 @@ class ClusterIT {
         summary.get("blas_executors").forEach(e -> executors.add(e.asText()));
         assertEquals(2, executors.size(), executors.toString());
         for (String e : executors) assertTrue(e.endsWith(": native (bundled OpenBLAS 0.3.28, kernel Haswell)"), e);
+    }
+
+    /**
+     * The heterogeneous cluster unpinned: each executor keeps its own node's kernel (so the other
+     * tests, pinned, ran one family on both). Prints whether the bits still match local[2].
+     */
+    @Test
+    void unpinnedEachExecutorUsesItsOwnNodesKernel() throws Exception {
+        Path out = WORK.resolve("per-node");
+        Scripts.Result r = Scripts.run(WORK.resolve("logs"), 300, Map.of("SPARKPROP_BLAS_KERNEL", "per-node"),
+                trainArgs("scripts/submit", "--out", out.toString()));
+        assertEquals(0, r.code(), r.output());
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        List<String> kernels = new ArrayList<>();
+        summary.get("blas_executors").forEach(e -> kernels.add(e.asText().replaceAll(".*kernel (\\w+)\\)$", "$1")));
+        java.util.Collections.sort(kernels);
+        assertEquals(WORKER_KERNELS.stream().sorted().toList(), kernels, summary.get("blas_executors").toString());
+        byte[] model = Files.readAllBytes(out.resolve("model.bin"));
+        System.out.printf("unpinned on kernels %s: model.bin %s the pinned local[2] one; test accuracy %s%n", kernels,
+                java.util.Arrays.equals(reference, model) ? "equals" : "differs from", summary.get("test_accuracy"));
     }
 
     @Test

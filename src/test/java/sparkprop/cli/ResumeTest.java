@@ -66,6 +66,7 @@ class ResumeTest {
         assertTrue(!Files.exists(split.resolve(".checkpoint.bin.tmp")), "leftover temporary file cleaned");
         assertEquals(0, second.exitCode(), second.err());
         assertTrue(second.out().contains("resuming after epoch 2"), second.out());
+        assertTrue(!second.out().contains("BLAS kernel"), "same kernel, no note: " + second.out());
 
         assertArrayEquals(Files.readAllBytes(whole.resolve("model.bin")), Files.readAllBytes(split.resolve("model.bin")));
         // Checkpoints hold timings too, so compare what the loop carries: parameters and optimizer state.
@@ -82,6 +83,22 @@ class ResumeTest {
         assertEquals(json.readTree(whole.resolve("summary.json").toFile()).get("model_sha256"),
                 json.readTree(split.resolve("summary.json").toFile()).get("model_sha256"));
         assertTrue(json.readTree(split.resolve("summary.json").toFile()).get("complete").asBoolean());
+    }
+
+    /** The checkpoint records the kernel family; resuming on another says the bits will not be the first run's. */
+    @Test
+    void resumingOnAnotherBlasKernelSaysSo() throws Exception {
+        Path run = dir.resolve("kernel");
+        assertEquals(0, CliRun.of(args(run, "--stop-after", "1")).exitCode());
+        Path file = run.resolve("checkpoint.bin");
+        Checkpoint.Loaded loaded = CheckpointFiles.load(file);
+        String own = System.getenv("OPENBLAS_CORETYPE");
+        assertEquals(own == null || own.isBlank() ? "per-node" : own, loaded.blasKernel());
+        Files.write(file, Checkpoint.encode(loaded.config(), loaded.dataSettings(), new Checkpoint.Blas("Sandybridge", java.util.List.of()),
+                loaded.state()));
+        CliRun resumed = CliRun.of("train", "--resume", run.toString());
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.out().contains("note: the checkpoint was trained with BLAS kernel Sandybridge and this run uses "), resumed.out());
     }
 
     @Test

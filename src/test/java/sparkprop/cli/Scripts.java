@@ -17,15 +17,25 @@ final class Scripts {
     }
 
     static Process start(Path logDir, String... command) throws IOException {
+        return start(logDir, java.util.Map.of(), command);
+    }
+
+    /** @param env variables added to the inherited environment */
+    static Process start(Path logDir, java.util.Map<String, String> env, String... command) throws IOException {
         List<String> c = new ArrayList<>(List.of("bash"));
         c.addAll(List.of(command));
         ProcessBuilder pb = new ProcessBuilder(c).directory(ROOT.toFile()).redirectErrorStream(true);
         pb.environment().put("SPARKPROP_LOG_DIR", logDir.toString());
+        pb.environment().putAll(env);
         return pb.start();
     }
 
     static Result run(Path logDir, int seconds, String... command) throws Exception {
-        Process p = start(logDir, command);
+        return run(logDir, seconds, java.util.Map.of(), command);
+    }
+
+    static Result run(Path logDir, int seconds, java.util.Map<String, String> env, String... command) throws Exception {
+        Process p = start(logDir, env, command);
         byte[][] out = new byte[1][];
         Thread reader = new Thread(() -> {
             try {
