@@ -64,17 +64,53 @@ public final class Bench {
             return;
         }
         sparkprop.data.Dataset dataset = sparkprop.data.Dataset.open(data, new Configuration());
-        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("sparkprop bench").set("spark.ui.enabled", "false")
-                .set("spark.driver.memory", "6g");
-        Trainer.tune(conf); // the same Spark settings as scripts/train
-        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+        if (Arrays.asList(args).contains("--scaling-only")) {
+            scalingOnCluster(dataset, stringOption(args, "--master", "local[2]"), stringOption(args, "--jars", ""), out);
+            return;
+        }
+        try (JavaSparkContext sc = new JavaSparkContext(localConf())) {
             sc.setLogLevel("ERROR");
-            if (!Arrays.asList(args).contains("--dataframe-only")) {
+            if (Arrays.asList(args).contains("--step-only")) {
                 stepOverheadAndMemory(sc, dataset, data);
+            } else if (!Arrays.asList(args).contains("--dataframe-only")) {
+                stepOverheadAndMemory(sc, dataset, data);
+                scaling(sc, dataset, out);
                 timeToAccuracy(sc, dataset, data, seeds);
             }
             if (mllib) mllib(sc, dataset, mllibIterations, stringOption(args, "--ours-epochs", "2,4,8"));
         }
+        // After a context has warmed the JVM up: the first context of a JVM runs its steps up to 2x slower.
+        if (!Arrays.asList(args).contains("--dataframe-only") && !Arrays.asList(args).contains("--no-levers")) stepLevers(dataset);
+        write(out);
+    }
+
+    /** 2c and 2d on local[2]: growth with partitions and parameters, the projection, and scaling.png. */
+    static void scaling(JavaSparkContext sc, sparkprop.data.Dataset dataset, Path out) throws java.io.IOException {
+        Map<String, Object> local = Scaling.measure(sc, dataset, "local[2]");
+        RESULTS.put("scaling_local", local);
+        RESULTS.put("projection", Scaling.project(local));
+        Scaling.png(List.of(local), out.resolveSibling("scaling.png"));
+    }
+
+    /**
+     * The same growth measured on a loopback standalone cluster (scripts/bench starts it), merged
+     * into the JSON the local run wrote, with scaling.png redrawn from both.
+     */
+    @SuppressWarnings("unchecked")
+    static void scalingOnCluster(sparkprop.data.Dataset dataset, String master, String jars, Path out) throws java.io.IOException {
+        SparkConf conf = localConf().setMaster(master).set("spark.executor.memory", "2g").set("spark.driver.host", "127.0.0.1");
+        if (!jars.isEmpty()) conf.setJars(jars.split(","));
+        Map<String, Object> cluster;
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            sc.setLogLevel("ERROR");
+            cluster = Scaling.measure(sc, dataset, "loopback cluster");
+        }
+        if (Files.exists(out)) RESULTS.putAll(new ObjectMapper().readValue(out.toFile(), Map.class));
+        RESULTS.put("scaling_cluster", cluster);
+        List<Map<String, Object>> both = new ArrayList<>();
+        if (RESULTS.get("scaling_local") instanceof Map<?, ?> local) both.add((Map<String, Object>) local);
+        both.add(cluster);
+        Scaling.png(both, out.resolveSibling("scaling.png"));
         write(out);
     }
 
@@ -190,21 +226,36 @@ public final class Bench {
         RESULTS.put("cached_training_set", Map.of("cached_bytes", cached, "raw_bytes", raw, "ratio", (double) cached / raw));
     }
 
-    /** Median step, compute and empty-job times over 60 steps (after 10 of warm-up) for one net. */
+    /**
+     * Median step, compute and empty-job times for one net, each measured back to back as the
+     * training loop runs them (60 of each, after 10 of warm-up), and where the step's time goes.
+     */
     static Map<String, Object> stepOverhead(JavaSparkContext sc, sparkprop.data.Dataset dataset, TrainConfig config) {
-        Trainer trainer = new Trainer(sc, dataset, config);
+        return stepOverhead(sc, dataset, config, 0, false, true);
+    }
+
+    static Map<String, Object> stepOverhead(JavaSparkContext sc, sparkprop.data.Dataset dataset, TrainConfig config, int partitions, boolean tree,
+                                            boolean print) {
+        return stepOverhead(sc, dataset, config, partitions, tree, print, 60);
+    }
+
+    static Map<String, Object> stepOverhead(JavaSparkContext sc, sparkprop.data.Dataset dataset, TrainConfig config, int partitions, boolean tree,
+                                            boolean print, int steps) {
+        Trainer trainer = new Trainer(sc, dataset, config, partitions);
         float[] params = trainer.initialState().params();
         float[] gradient = new float[params.length];
-        List<ShardBlock> local = BenchAccess.blocks(trainer);
         ShardLayout layout = trainer.layout();
-        int steps = 60;
         double[] step = new double[steps], compute = new double[steps], empty = new double[steps];
         for (int i = 0; i < steps + 10; i++) {
             StepPlan plan = new StepPlan(1, 0, 0, i % trainer.stepsPerEpoch(), config.batchSize(), layout);
             long t = System.nanoTime();
-            BenchAccess.step(trainer, params, gradient, plan);
-            double s = (System.nanoTime() - t) / 1e9;
-            // Compute alone: each partition's shards in one thread; partitions run side by side in a step.
+            BenchAccess.step(trainer, params, gradient, plan, tree);
+            if (i >= 10) step[i - 10] = (System.nanoTime() - t) / 1e9;
+        }
+        // Compute alone: each partition's shards in one thread; partitions run side by side in a step.
+        List<ShardBlock> local = BenchAccess.blocks(trainer);
+        for (int i = 0; i < steps + 10; i++) {
+            StepPlan plan = new StepPlan(1, 0, 0, i % trainer.stepsPerEpoch(), config.batchSize(), layout);
             double slowest = 0;
             for (int p = 0; p < layout.partitions(); p++) {
                 int first = layout.firstShard(p), end = layout.endShard(p);
@@ -213,25 +264,93 @@ public final class Bench {
                 ShardWork.stepGradient(trainer.spec(), params, mine.iterator(), plan);
                 slowest = Math.max(slowest, (System.nanoTime() - c) / 1e9);
             }
-            long e = System.nanoTime();
-            sc.parallelize(List.of(0, 1), 2).foreachPartition(it -> { });
-            double emptyJob = (System.nanoTime() - e) / 1e9;
-            if (i >= 10) {
-                step[i - 10] = s;
-                compute[i - 10] = slowest;
-                empty[i - 10] = emptyJob;
-            }
+            if (i >= 10) compute[i - 10] = slowest;
         }
+        // An empty job over as many partitions: Spark's own floor for a step.
+        int parts = layout.partitions();
+        List<Integer> ids = new ArrayList<>();
+        for (int p = 0; p < parts; p++) ids.add(p);
+        for (int i = 0; i < steps + 10; i++) {
+            long e = System.nanoTime();
+            sc.parallelize(ids, parts).foreachPartition(it -> { });
+            if (i >= 10) empty[i - 10] = (System.nanoTime() - e) / 1e9;
+        }
+        Map<String, Double> phases = print ? sparkprop.train.StepPhases.measure(sc, trainer, steps) : Map.of();
+
         trainer.release();
         double stepMedian = median(step), computeMedian = median(compute), emptyMedian = median(empty);
         double overhead = stepMedian - computeMedian;
-        System.out.println("\n== 2. Step overhead, local[2], " + trainer.spec() + " (" + trainer.spec().parameterCount() + " parameters), batch "
-                + config.batchSize() + " (medians of " + steps + ")");
-        System.out.printf("step %.1f ms = compute %.1f ms + overhead %.1f ms; empty Spark job %.1f ms; overhead / empty job = %.2fx%n",
-                1e3 * stepMedian, 1e3 * computeMedian, 1e3 * overhead, 1e3 * emptyMedian, overhead / emptyMedian);
-        return Map.of("net", trainer.spec().describeSizes(), "parameters", trainer.spec().parameterCount(), "batch", config.batchSize(),
-                "step_ms", 1e3 * stepMedian, "compute_ms", 1e3 * computeMedian, "overhead_ms", 1e3 * overhead, "empty_job_ms", 1e3 * emptyMedian,
-                "overhead_over_empty_job", overhead / emptyMedian);
+        if (print) {
+            System.out.println("\n== 2. Step overhead, local[2], " + trainer.spec() + " (" + trainer.spec().parameterCount() + " parameters), batch "
+                    + config.batchSize() + " (medians of " + steps + ")");
+            System.out.printf("step %.1f ms = compute %.1f ms + overhead %.1f ms; empty Spark job %.1f ms; overhead / empty job = %.2fx%n",
+                    1e3 * stepMedian, 1e3 * computeMedian, 1e3 * overhead, 1e3 * emptyMedian, overhead / emptyMedian);
+            System.out.printf("where a step goes: broadcast %.1f ms, job %.1f ms (tasks: deserialize %.1f, run %.1f, outside %.1f), decode %.1f ms, destroy %.1f ms%n",
+                    phases.get("broadcast_ms"), phases.get("job_ms"), phases.get("task_deserialize_ms"), phases.get("task_run_ms"),
+                    phases.get("task_outside_ms"), phases.get("decode_ms"), phases.get("destroy_ms"));
+            double[] emptyPhases = sparkprop.train.StepPhases.emptyJob(sc, parts, steps);
+            System.out.printf("an empty job: %.1f ms, its tasks launch to finish %.1f ms; the step's tasks: %.1f ms%n", emptyPhases[0], emptyPhases[1],
+                    phases.get("task_total_ms"));
+            phases = new LinkedHashMap<>(phases);
+            phases.put("empty_job_task_total_ms", emptyPhases[1]);
+        }
+        Map<String, Object> row = new LinkedHashMap<>(Map.of("net", trainer.spec().describeSizes(), "parameters", trainer.spec().parameterCount(),
+                "batch", config.batchSize(), "partitions", parts, "aggregation", tree ? "tree" : "collect", "step_ms", 1e3 * stepMedian,
+                "compute_ms", 1e3 * computeMedian, "overhead_ms", 1e3 * overhead, "empty_job_ms", 1e3 * emptyMedian,
+                "overhead_over_empty_job", overhead / emptyMedian));
+        if (print) row.put("phases_ms", phases);
+        return row;
+    }
+
+    /**
+     * 2b. Each Spark setting the step might be sensitive to, alone, in a fresh local[2] context:
+     * the step overhead against an empty job for the default net and 784-800-10.
+     */
+    static void stepLevers(sparkprop.data.Dataset dataset) {
+        System.out.println("\n== 2b. Spark settings against the step overhead (each alone, fresh local[2] context; overhead / empty job)");
+        String[][] levers = {{"as shipped (Trainer.tune)"}, {"spark.broadcast.compress", "false"}, {"spark.locality.wait", "0s"},
+                {"spark.serializer", "org.apache.spark.serializer.KryoSerializer"}, {"spark.task.maxDirectResultSize", "1m"}};
+        List<Map<String, Object>> rows = new ArrayList<>();
+        System.out.printf("%-62s %-11s %8s %12s %13s %7s%n", "setting", "net", "step ms", "overhead ms", "empty job ms", "ratio");
+        for (String[] lever : levers) {
+            SparkConf conf = localConf();
+            if (lever.length == 2) conf.set(lever[0], lever[1]);
+            try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+                sc.setLogLevel("ERROR");
+                for (String layers : new String[]{TrainConfig.defaults().toMap().get("layers"), "784,800,10"}) {
+                    Map<String, Object> row = stepOverhead(sc, dataset, TrainConfig.defaults().with("layers", layers), 0, false, false);
+                    String name = lever.length == 2 ? lever[0] + "=" + lever[1] : lever[0];
+                    System.out.printf("%-62s %-11s %8.1f %12.1f %13.1f %6.2fx%n", name, row.get("net"), row.get("step_ms"), row.get("overhead_ms"),
+                            row.get("empty_job_ms"), row.get("overhead_over_empty_job"));
+                    row.put("setting", name);
+                    rows.add(row);
+                }
+            }
+        }
+        // Contexts differ by more than some levers do, so the two measurable in one context are also interleaved step by step.
+        try (JavaSparkContext sc = new JavaSparkContext(localConf())) {
+            sc.setLogLevel("ERROR");
+            for (String layers : new String[]{TrainConfig.defaults().toMap().get("layers"), "784,800,10"}) {
+                Trainer trainer = new Trainer(sc, dataset, TrainConfig.defaults().with("layers", layers));
+                double[] onOff = sparkprop.train.StepPhases.compressionOnOff(sc, trainer, 60);
+                Map<String, Double> broadcast = sparkprop.train.StepPhases.measure(sc, trainer, 60, false);
+                Map<String, Double> closure = sparkprop.train.StepPhases.measure(sc, trainer, 60, true);
+                System.out.printf("%s, one context: broadcast compressed %.1f ms vs uncompressed %.1f ms a step (interleaved); parameters in a broadcast"
+                        + " %.1f ms vs inside the task closure %.1f ms%n", trainer.spec().describeSizes(), onOff[0], onOff[1], broadcast.get("step_ms"),
+                        closure.get("step_ms"));
+                rows.add(Map.of("net", trainer.spec().describeSizes(), "setting", "interleaved in one context", "compressed_step_ms", onOff[0],
+                        "uncompressed_step_ms", onOff[1], "broadcast_step_ms", broadcast.get("step_ms"), "closure_step_ms", closure.get("step_ms")));
+                trainer.release();
+            }
+        }
+        RESULTS.put("step_levers", rows);
+    }
+
+    static SparkConf localConf() {
+        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("sparkprop bench").set("spark.ui.enabled", "false")
+                .set("spark.driver.memory", "6g");
+        Trainer.tune(conf); // the same Spark settings as scripts/train
+        return conf;
     }
 
 

@@ -12,6 +12,11 @@ public final class BenchAccess {
         return trainer.stepGradient(params, plan, gradient);
     }
 
+    /** One step with the aggregation path forced: the driver collects every partition's sum, or a tree reduces them. */
+    public static GradientSum.Totals step(Trainer trainer, float[] params, float[] gradient, StepPlan plan, boolean tree) {
+        return trainer.stepGradient(params, plan, gradient, tree);
+    }
+
     public static List<ShardBlock> blocks(Trainer trainer) {
         return trainer.train().collect();
     }
