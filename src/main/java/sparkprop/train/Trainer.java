@@ -13,6 +13,7 @@ import sparkprop.data.Dataset;
 import sparkprop.shards.Forward;
 import sparkprop.shards.HadoopConf;
 import sparkprop.shards.KryoRecords;
+import sparkprop.shards.NativeBlasPlugin;
 import sparkprop.shards.ShardBlock;
 import sparkprop.shards.ShardLayout;
 import sparkprop.shards.ShardSampler;
@@ -46,12 +47,15 @@ public final class Trainer {
      *     {@code spark.task.maxDirectResultSize} (1 MB by default) Spark parks a result in the block
      *     manager and the driver fetches it in a second round trip: measured here on 784-1024-1024-10,
      *     145 ms a step instead of 116. Spark caps the setting at {@code spark.rpc.message.maxSize}.</li>
+     * <li>Each executor sets up the bundled native BLAS as it starts ({@link NativeBlasPlugin}),
+     *     before anything else in it can ask netlib first.</li>
      * <li>Kryo, when chosen as Spark's serializer, is given {@link KryoRecords} to carry our records.</li>
      * </ul>
      */
     public static void tune(org.apache.spark.SparkConf conf) {
         conf.setIfMissing("spark.task.maxDirectResultSize", "128m");
         KryoRecords.register(conf);
+        NativeBlasPlugin.register(conf);
     }
 
     /** Reads and caches the data in one partition per core; see {@link #Trainer(JavaSparkContext, Dataset, TrainConfig, int)}. */
