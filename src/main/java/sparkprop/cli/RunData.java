@@ -12,6 +12,7 @@ import sparkprop.tables.TableFormat;
 import sparkprop.tables.TableReader;
 import sparkprop.train.RunSettings;
 import sparkprop.train.TrainConfig;
+import sparkprop.train.DataSizeDefaults;
 import sparkprop.train.Trainer;
 
 /**
@@ -65,6 +66,11 @@ final class RunData {
         return table != null;
     }
 
+    /** The training examples, known before Spark for files; 0 for a table (known once read). */
+    long trainCount() {
+        return files == null ? 0 : files.train().count();
+    }
+
     /** The input width, known before Spark for files; 0 for a table (known once read). */
     int width() {
         return files == null ? 0 : files.width();
@@ -80,10 +86,11 @@ final class RunData {
     }
 
     /**
-     * Reads and caches the data; for a table whose width --layers did not fix, the config takes
-     * the table's width.
+     * Reads and caches the data; for a table, the config takes the table's width unless {@code
+     * fixed} holds layers, and is fitted to its size ({@link DataSizeDefaults}) where the user did not choose.
      */
-    Opened open(JavaSparkContext sc, TrainConfig config, boolean widthFixed) throws IOException {
+    Opened open(JavaSparkContext sc, TrainConfig config, java.util.Set<String> fixed) throws IOException {
+        boolean widthFixed = fixed.contains("layers");
         if (files != null) {
             Trainer trainer = new Trainer(sc, files, config, settings.partitions());
             return new Opened(trainer, config, files.train().count(), files.test().count(), files.width());
@@ -93,6 +100,7 @@ final class RunData {
         TableData data = TableData.load(spark, table, testTable, settings.testFraction(), config.seed(), widthFixed ? layers[0] : 0,
                 layers[layers.length - 1], config.shards(), settings.partitions());
         TrainConfig fitted = widthFixed ? config : config.withInputWidth(data.train().width());
+        fitted = DataSizeDefaults.fit(fitted, data.train().layout().examples(), fixed);
         Trainer.check(data.train().layout().examples(), data.train().width(), fitted);
         Trainer trainer = new Trainer(sc, data.train().blocks(), data.train().layout(), data.train().width(), data.test().blocks(),
                 data.train().input(), fitted);

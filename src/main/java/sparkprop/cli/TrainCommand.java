@@ -69,7 +69,9 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             Map<String, String> fromFile = config == null ? Map.of() : Settings.file(config);
             Map<String, String> settings = Settings.merge(fromFile, given);
-            boolean layersGiven = given.containsKey("layers") || fromFile.containsKey("layers");
+            // What the user chose (file or command line) stays; the rest may be fitted to the data (width, size).
+            java.util.Set<String> chosen = new java.util.HashSet<>(given.keySet());
+            chosen.addAll(fromFile.keySet());
             TrainConfig hyperparameters = TrainConfig.fromMap(settings);
             RunSettings runSettings = RunSettings.fromMap(settings);
             if (resumeIfExists && settings.get("out").contains(RunSettings.TIMESTAMP)) {
@@ -77,8 +79,8 @@ final class TrainCommand implements Callable<Integer> {
                 throw new BadInputException("--resume-if-exists needs --out: a fixed run folder (the default's " + RunSettings.TIMESTAMP
                         + " differs on every start)");
             }
-            run = resumeIfExists ? TrainingRun.resumeIfExists(hyperparameters, runSettings, layersGiven, explicitMaster, stopAfter)
-                    : TrainingRun.start(hyperparameters, runSettings, layersGiven, explicitMaster, stopAfter);
+            run = resumeIfExists ? TrainingRun.resumeIfExists(hyperparameters, runSettings, chosen, explicitMaster, stopAfter)
+                    : TrainingRun.start(hyperparameters, runSettings, chosen, explicitMaster, stopAfter);
         }
         run.execute(System.out);
         return 0;

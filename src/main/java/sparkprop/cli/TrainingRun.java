@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import sparkprop.core.BadInputException;
@@ -19,6 +20,8 @@ import sparkprop.eval.ReportPage;
 import sparkprop.eval.TrainingCurves;
 import sparkprop.storage.Location;
 import sparkprop.train.Checkpoint;
+import sparkprop.train.DataSizeDefaults;
+import sparkprop.train.Options;
 import sparkprop.train.EpochMetrics;
 import sparkprop.train.RunSettings;
 import sparkprop.train.TrainConfig;
@@ -35,9 +38,10 @@ import sparkprop.train.TrainingState;
  * curves and report.
  */
 final class TrainingRun {
-    /** The hyperparameters; a table's input width joins them once the table is read, unless --layers fixed it. */
+    /** The hyperparameters; for a table, its input width and size join them once it is read, unless the user chose those options. */
     private TrainConfig config;
-    private final boolean widthFixed;
+    /** The option keys whose values are final: chosen by the user, or already fitted from file headers, or a checkpoint's. */
+    private final Set<String> fixed;
     private final RunSettings settings;
     private final String explicitMaster;
     private final RunData data;
@@ -49,10 +53,10 @@ final class TrainingRun {
     private Checkpoint.Blas blas = Checkpoint.Blas.UNKNOWN;
     private final int untilEpoch;
 
-    private TrainingRun(TrainConfig config, boolean widthFixed, RunSettings settings, String explicitMaster, RunData data, RunFolder folder,
+    private TrainingRun(TrainConfig config, Set<String> fixed, RunSettings settings, String explicitMaster, RunData data, RunFolder folder,
                         TrainingState resumed, int untilEpoch) {
         this.config = config;
-        this.widthFixed = widthFixed;
+        this.fixed = fixed;
         this.settings = settings;
         this.explicitMaster = explicitMaster;
         this.data = data;
@@ -64,19 +68,23 @@ final class TrainingRun {
     /**
      * A new run: checks the config against the data's headers, then creates the run folder.
      *
-     * @param layersGiven    false to take the input width from the data
+     * @param chosen         the option keys the user set: the others may be fitted to the data (input width, {@link DataSizeDefaults})
      * @param explicitMaster the command line's --master, which wins over spark-submit's; null if not given
      * @param stopAfter      stop after this many epochs in all (null: the configured number)
      */
-    static TrainingRun start(TrainConfig config, RunSettings settings, boolean layersGiven, String explicitMaster, Integer stopAfter)
+    static TrainingRun start(TrainConfig config, RunSettings settings, Set<String> chosen, String explicitMaster, Integer stopAfter)
             throws IOException {
         Configuration hadoop = Location.configuration();
         RunData data = Inputs.data(settings, hadoop);
-        if (!layersGiven && !data.isTable()) config = config.withInputWidth(data.width());
+        Set<String> fixed = chosen;
+        if (!data.isTable()) {
+            config = fitToFiles(config, data, chosen, true);
+            fixed = Set.copyOf(Options.keys());
+        }
         data.check(config);
         Location out = Location.of(settings.out(), hadoop, "--out");
         MasterCheck.reachable(effectiveMaster(settings, explicitMaster));
-        return new TrainingRun(config, layersGiven || !data.isTable(), settings, explicitMaster, data, RunFolder.create(out), null,
+        return new TrainingRun(config, fixed, settings, explicitMaster, data, RunFolder.create(out), null,
                 stopAfter == null ? config.epochs() : stopAfter);
     }
 
@@ -114,17 +122,17 @@ final class TrainingRun {
      * an epoch, and refuses anything else without touching it. What a supervised driver that the
      * cluster manager restarts with the same command line needs.
      */
-    static TrainingRun resumeIfExists(TrainConfig config, RunSettings settings, boolean layersGiven, String explicitMaster,
+    static TrainingRun resumeIfExists(TrainConfig config, RunSettings settings, Set<String> chosen, String explicitMaster,
                                       Integer stopAfter) throws IOException {
         Configuration hadoop = Location.configuration();
         Location out = Location.of(settings.out(), hadoop, "--out");
         switch (RunFolder.contents(out)) {
             case NOTHING:
-                return start(config, settings, layersGiven, explicitMaster, stopAfter);
+                return start(config, settings, chosen, explicitMaster, stopAfter);
             case RUN_WITHOUT_CHECKPOINT:
                 System.out.println("--resume-if-exists: " + out + " holds a run that never finished an epoch; starting it again");
                 RunFolder.existing(out).deleteIfNoCheckpoint();
-                return start(config, settings, layersGiven, explicitMaster, stopAfter);
+                return start(config, settings, chosen, explicitMaster, stopAfter);
             case OTHER:
                 throw new BadInputException("--out " + out + ": --resume-if-exists found files that are not a sparkprop run"
                         + " (choose another folder)");
@@ -134,8 +142,16 @@ final class TrainingRun {
         RunFolder folder = RunFolder.existing(out);
         Checkpoint.Loaded loaded = folder.loadCheckpoint(System.out);
         RunData data = Inputs.data(settings, hadoop);
-        // A table's width is known once Spark reads it; reading it checks it against the checkpoint's.
-        TrainConfig wanted = layersGiven ? config : config.withInputWidth(data.isTable() ? loaded.config().layers()[0] : data.width());
+        // A table's width and size are known once Spark reads it: what the user left to them is taken from the checkpoint.
+        TrainConfig wanted = config;
+        if (!data.isTable()) {
+            wanted = fitToFiles(config, data, chosen, false);
+        } else {
+            if (!chosen.contains("layers")) wanted = wanted.withInputWidth(loaded.config().layers()[0]);
+            for (String key : List.of("batch-size", "learning-rate")) {
+                if (!chosen.contains(key)) wanted = wanted.with(key, loaded.config().toMap().get(key));
+            }
+        }
         Map<String, String> had = loaded.config().toMap(), want = wanted.toMap();
         List<String> differences = new ArrayList<>();
         for (String key : want.keySet()) {
@@ -156,9 +172,18 @@ final class TrainingRun {
         data.check(config);
         MasterCheck.reachable(effectiveMaster(run, explicitMaster));
         int until = stopAfter == null ? config.epochs() : Math.max(stopAfter, loaded.state().epochsDone());
-        TrainingRun continued = new TrainingRun(config, true, run, explicitMaster, data, folder, loaded.state(), until);
+        TrainingRun continued = new TrainingRun(config, Set.copyOf(Options.keys()), run, explicitMaster, data, folder, loaded.state(), until);
         continued.resumedKernel = loaded.blasKernel();
         return continued;
+    }
+
+    /** Files' width and size come from their headers: the config fitted to them where the user did not choose. */
+    private static TrainConfig fitToFiles(TrainConfig config, RunData data, Set<String> chosen, boolean print) {
+        if (!chosen.contains("layers")) config = config.withInputWidth(data.width());
+        TrainConfig fitted = DataSizeDefaults.fit(config, data.trainCount(), chosen);
+        String note = DataSizeDefaults.note(config, fitted, data.trainCount());
+        if (print && note != null) System.out.println(note);
+        return fitted;
     }
 
     /** All epochs done, or stopped early by --patience. */
@@ -185,7 +210,11 @@ final class TrainingRun {
     private RunSummary train(PrintStream out) throws Exception {
         try (JavaSparkContext sc = SparkContexts.start("sparkprop train", explicitMaster, settings.master())) {
             long started = System.nanoTime();
-            RunData.Opened opened = data.open(sc, config, widthFixed);
+            RunData.Opened opened = data.open(sc, config, fixed);
+            if (data.isTable()) {
+                String note = DataSizeDefaults.note(config, opened.config(), opened.trainCount());
+                if (note != null) out.println(note);
+            }
             config = opened.config();
             Trainer trainer = opened.trainer();
             TrainingState state = resumed != null ? resumed : trainer.initialState();

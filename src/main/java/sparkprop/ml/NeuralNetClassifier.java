@@ -169,6 +169,8 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
         int[] layers = config.layers();
         TableShards shards = TableShards.of(dataset, getFeaturesCol(), getLabelCol(), layers[0], layers[layers.length - 1], config.shards(),
                 (Integer) getOrDefault(partitions()));
+        // batchSize and stepSize, unless set, fit the table's size as on the command line.
+        config = sparkprop.train.DataSizeDefaults.fit(config, shards.layout().examples(), table().chosen(this));
         try {
             Trainer trainer = new Trainer(JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()), shards.blocks(),
                     shards.layout(), shards.width(), null, shards.input(), config);

@@ -146,4 +146,11 @@ final class NeuralNetParams {
             throw new BadInputException(message);
         }
     }
+
+    /** The option keys whose params the user set (the others are defaults, which may be fitted to the data's size). */
+    java.util.Set<String> chosen(Params owner) {
+        java.util.Set<String> chosen = new java.util.HashSet<>();
+        for (Map.Entry<String, Param<?>> e : byKey.entrySet()) if (owner.isSet(e.getValue())) chosen.add(e.getKey());
+        return chosen;
+    }
 }

@@ -126,7 +126,8 @@ public final class Options {
                     Initializer::id, null, null, null),
             real("init-std", M, "initStd", "STD", "Standard deviation of --init normal.", v -> v > 0 && Double.isFinite(v), "a positive number", null),
             new Option<>("optimizer", M, "optimizer", "NAME", "sgd, momentum, nesterov or adam.", Optimizer.Kind::parse, Optimizer.Kind::id, null, null, null),
-            real("learning-rate", M, "learningRate", "X", "Base learning rate for the global batch.", v -> v > 0 && Double.isFinite(v),
+            real("learning-rate", M, "learningRate", "X", "Base learning rate for the global batch. Unless given, it follows a fitted "
+                    + "--batch-size by the square-root rule: rate x sqrt(batch / 512).", v -> v > 0 && Double.isFinite(v),
                     "a positive number", null),
             real("momentum", M, "momentum", "M", "Momentum coefficient for momentum/nesterov, in [0, 1).", v -> v >= 0 && v < 1, "a number in [0, 1)", null),
             real("adam-beta1", M, "adamBeta1", "B1", "Adam's decay of the gradient's moving mean.", v -> v >= 0 && v < 1, "a number in [0, 1)", "0.9"),
@@ -150,7 +151,9 @@ public final class Options {
             real("decay-epochs", M, "decayEpochs", "EPOCHS", "For --schedule step: epochs between decays.", v -> v > 0 && Double.isFinite(v),
                     "a positive number of epochs", null),
             real("decay-factor", M, "decayFactor", "F", "For --schedule step: factor applied at each decay.", v -> v > 0 && v <= 1, "a number in (0, 1]", null),
-            whole("batch-size", M, "batchSize", "B", "Global mini-batch size, whatever the number of executors.", v -> v > 0, "a positive whole number"),
+            whole("batch-size", M, "batchSize", "B", "Global mini-batch size, whatever the number of executors. Unless given, halved for "
+                    + "small training sets until an epoch has at least " + DataSizeDefaults.MIN_STEPS_PER_EPOCH + " steps (not below "
+                    + DataSizeDefaults.MIN_BATCH + " or --shards).", v -> v > 0, "a positive whole number"),
             whole("epochs", M, "epochs", "N", "Epochs to train.", v -> v > 0, "a positive whole number"),
             new Option<>("seed", M, "seed", "S", "Seed of every random choice (init, shuffling, hold-out, dropout).", Long::parseLong, String::valueOf,
                     null, null, null),

@@ -89,7 +89,7 @@ class RealMnistIT {
     }
 
     @Test
-    void theTextBitmapDigitsReachNinetySevenPercent() throws Exception {
+    void theTextBitmapDigitsReachNinetySevenPercentWithTheirConfigAndWithTheDefaults() throws Exception {
         Path zip = Scripts.ROOT.resolve("../shared/data/digits-32x32.zip");
         assumeTrue(Files.exists(zip), "shared/data/digits-32x32.zip is not beside this checkout");
         Path out = WORK.resolve("digits");
@@ -99,6 +99,15 @@ class RealMnistIT {
         JsonNode s = summary(out);
         System.out.printf("digits-32x32: %.2f%% in %.1f s%n", 100 * s.get("test_accuracy").asDouble(), s.get("train_seconds").asDouble());
         assertTrue(s.get("test_accuracy").asDouble() >= 0.97, s.toString());
+
+        // With no option but --data: the defaults fit the 1934 examples (batch 32, rate 0.1) and reach the same target.
+        Path defaults = WORK.resolve("digits-defaults");
+        Scripts.Result plain = Scripts.run(WORK, 900, "scripts/train", "--data", zip.toString(), "--out", defaults.toString());
+        assertEquals(0, plain.code(), plain.output());
+        assertTrue(plain.output().contains("fitted to 1934 training examples: --batch-size 32"), plain.output());
+        JsonNode d = summary(defaults);
+        System.out.printf("digits-32x32 with the defaults: %.2f%% in %.1f s%n", 100 * d.get("test_accuracy").asDouble(), d.get("train_seconds").asDouble());
+        assertTrue(d.get("test_accuracy").asDouble() >= 0.97, d.toString());
     }
 
     /** Real MNIST written as CSV (with a header) and as LIBSVM trains with the defaults to the IDX run's model, bit for bit. */

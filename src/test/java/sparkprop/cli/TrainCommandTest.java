@@ -30,6 +30,34 @@ class TrainCommandTest {
         data = Fixtures.syntheticMnist(dir.resolve("mnist"), 1200, 300, 8, false, 2).toString();
     }
 
+    /** 1200 examples with the shipped batch of 512 would be 2 steps an epoch: the defaults fit the set, and a restart agrees. */
+    @Test
+    void defaultsFitASmallTrainingSetAndSayHow() throws Exception {
+        Path out = dir.resolve("fitted");
+        String[] command = {"train", "--data", data, "--layers", "64,24,10", "--epochs", "2", "--master", "local[2]", "--out", out.toString(),
+                "--resume-if-exists"};
+        String[] first = java.util.Arrays.copyOf(command, command.length + 2);
+        first[command.length] = "--stop-after";
+        first[command.length + 1] = "1";
+        CliRun run = CliRun.of(first);
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("fitted to 1200 training examples: --batch-size 16 (not 512, so an epoch has at least 60 steps),"
+                + " --learning-rate 0.07071068 (0.4 x sqrt(16/512))"), run.out());
+        assertTrue(run.out().contains("75 steps/epoch"), run.out());
+        // The same command line again (a supervised restart) continues the run: the fitted values are its configuration.
+        CliRun again = CliRun.of(command);
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.out().contains("continuing the run"), again.out());
+        JsonNode config = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("config");
+        assertEquals("16", config.get("batch-size").asText());
+        assertEquals("0.07071068", config.get("learning-rate").asText());
+        // A chosen batch is kept as given.
+        CliRun chosen = CliRun.of("train", "--data", data, "--layers", "64,24,10", "--epochs", "1", "--batch-size", "512", "--master", "local[2]",
+                "--out", dir.resolve("chosen").toString());
+        assertEquals(0, chosen.exitCode(), chosen.err());
+        assertTrue(!chosen.out().contains("fitted to"), chosen.out());
+    }
+
     @Test
     void writesTheRunFolderWithModelMetricsAndSummary() throws Exception {
         Path out = dir.resolve("run");

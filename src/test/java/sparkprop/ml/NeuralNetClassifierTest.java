@@ -99,6 +99,17 @@ class NeuralNetClassifierTest {
         assertArrayEquals(ModelFile.encode(model.network()), ModelFile.encode(small().setPartitions(3).fit(train).network()));
     }
 
+    /** 2000 rows: batchSize and stepSize left unset fit the size as on the command line (batch 32, rate 0.4 x sqrt(32/512)). */
+    @Test
+    void unsetBatchAndRateFitTheTablesSize() {
+        NeuralNetClassifier unset = new NeuralNetClassifier().setLayers(new int[]{784, 32, 10}).setMaxIter(1).setSeed(5);
+        NeuralNetClassificationModel fitted = unset.fit(train);
+        NeuralNetClassificationModel explicit = unset.copy(new org.apache.spark.ml.param.ParamMap()).setBatchSize(32).setStepSize(0.1).fit(train);
+        assertArrayEquals(ModelFile.encode(explicit.network()), ModelFile.encode(fitted.network()));
+        NeuralNetClassificationModel shipped = unset.copy(new org.apache.spark.ml.param.ParamMap()).setBatchSize(512).setStepSize(0.4).fit(train);
+        assertTrue(!java.util.Arrays.equals(ModelFile.encode(shipped.network()), ModelFile.encode(fitted.network())), "set values are kept");
+    }
+
     @Test
     void insideAPipelineWithCrossValidationAndSavedModelsThatPredictTheSame() throws Exception {
         // MinMaxScaler makes the features floats in [0, 1]: the float32 path.
