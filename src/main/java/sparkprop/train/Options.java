@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import sparkprop.core.Activation;
+import sparkprop.core.Augment;
 import sparkprop.core.BadInputException;
 import sparkprop.core.Initializer;
 import sparkprop.core.LearningRateSchedule;
@@ -144,6 +145,10 @@ public final class Options {
             real("ema", M, "ema", "DECAY", "Evaluate and save an exponential moving average of the parameters over steps, with this decay per step "
                     + "(e.g. 0.999; 0: off). Training continues from the raw parameters.", v -> v >= 0 && v < 1,
                     "a decay in [0, 1) (0 turns it off), e.g. 0.999", "0"),
+            new Option<>("augment", M, "augment", "SPEC", "Random distortions of every training image at every step, each drawn uniformly "
+                    + "within +-value: shift (pixels), rotate (degrees), scale (fraction), shear (degrees), elastic-alpha and elastic-sigma "
+                    + "(Simard's elastic distortion, e.g. 34 and 4); e.g. shift=2,rotate=10 (none: off). Square images only: IDX, npz, "
+                    + "text bitmaps, tables of 0-255 pixels.", Augment::parse, Augment::spec, null, null, "none"),
             new Option<>("schedule", M, "schedule", "NAME", "Learning-rate schedule: constant, step or cosine.", LearningRateSchedule.Kind::parse,
                     LearningRateSchedule.Kind::id, null, null, null),
             real("warmup", M, "warmupEpochs", "EPOCHS", "Linear learning-rate warm-up, in epochs (may be fractional).", v -> v >= 0 && Double.isFinite(v),

@@ -38,7 +38,7 @@ public final class PlainLoop {
             float rate = 0;
             for (int step = 0; step < steps; step++) {
                 StepPlan plan = new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout);
-                GradientSum sum = ShardWork.stepGradient(spec, state.params(), blocks.iterator(), plan, config.dropoutRates());
+                GradientSum sum = ShardWork.stepGradient(spec, state.params(), blocks.iterator(), plan, config.dropoutRates(), config.augment());
                 sum.meanGradient(gradient, config.batchSize());
                 rate = driver.apply(state, (long) epoch * steps + step, gradient);
                 lossSum += sum.lossSum();

@@ -2,6 +2,7 @@ package sparkprop.train;
 
 import java.util.Iterator;
 import sparkprop.core.Backprop;
+import sparkprop.core.Augment;
 import sparkprop.core.Dropout;
 import sparkprop.core.NetworkSpec;
 import sparkprop.core.Seeds;
@@ -15,6 +16,7 @@ import sparkprop.shards.ShardBlock;
 public final class ShardWork {
     private static final ThreadLocal<Workspace> WORKSPACE = new ThreadLocal<>();
     private static final long DROPOUT = 0xD809;
+    private static final long AUGMENT = 0xA065;
 
     private ShardWork() {
     }
@@ -27,6 +29,7 @@ public final class ShardWork {
         final GradientSum sum;
         float[] x = new float[0];
         int[] y = new int[0];
+        Augment.Scratch augment;
 
         Workspace(NetworkSpec spec) {
             this.spec = spec;
@@ -62,8 +65,13 @@ public final class ShardWork {
     }
 
     public static GradientSum stepGradient(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout) {
+        return stepGradient(spec, params, blocks, plan, dropout, Augment.NONE);
+    }
+
+    public static GradientSum stepGradient(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout,
+                                           Augment augment) {
         GradientSum sum = new GradientSum(spec.parameterCount());
-        addStepGradient(sum, workspace(spec), params, blocks, plan, dropout);
+        addStepGradient(sum, workspace(spec), params, blocks, plan, dropout, augment);
         return sum;
     }
 
@@ -71,14 +79,16 @@ public final class ShardWork {
      * The same sum in its wire form, what a task returns. The sum is accumulated in this thread's
      * reused buffer: a fresh one is 8 bytes a parameter (15 MB for 784-1024-1024-10) every step.
      */
-    public static byte[] encodedStepGradient(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout) {
+    public static byte[] encodedStepGradient(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout,
+                                             Augment augment) {
         Workspace w = workspace(spec);
         w.sum.clear();
-        addStepGradient(w.sum, w, params, blocks, plan, dropout);
+        addStepGradient(w.sum, w, params, blocks, plan, dropout, augment);
         return PackedSum.encode(w.sum);
     }
 
-    private static void addStepGradient(GradientSum sum, Workspace w, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout) {
+    private static void addStepGradient(GradientSum sum, Workspace w, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout,
+                                        Augment augment) {
         while (blocks.hasNext()) {
             ShardBlock block = blocks.next();
             int n = plan.layout().share(plan.batch(), block.shard());
@@ -86,9 +96,22 @@ public final class ShardWork {
                     plan.epoch(), plan.step(), n);
             w.ensure(n);
             block.examples().toInputs(indices, 0, n, w.x, w.y);
+            if (augment.active()) distort(augment, w, n, plan, block.shard());
             long maskSeed = Seeds.derive(plan.seed(), DROPOUT, plan.epoch(), plan.step(), block.shard());
             double loss = w.backprop.lossAndGradient(params, w.x, w.y, n, w.gradient, dropout, maskSeed);
             sum.addShard(w.gradient, loss, n);
+        }
+    }
+
+    /**
+     * Distorts this shard's n inputs of the step in place, each with draws from (seed, epoch,
+     * step, shard, its place in the shard's batch): the same on any executor and after any retry.
+     */
+    private static void distort(Augment augment, Workspace w, int n, StepPlan plan, int shard) {
+        int width = w.spec.inputSize();
+        if (w.augment == null) w.augment = new Augment.Scratch(Augment.side(width));
+        for (int j = 0; j < n; j++) {
+            augment.apply(w.x, j * width, w.augment, Seeds.derive(plan.seed(), AUGMENT, plan.epoch(), plan.step(), shard, j));
         }
     }
 }

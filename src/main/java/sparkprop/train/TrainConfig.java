@@ -3,6 +3,7 @@ package sparkprop.train;
 import java.io.Serializable;
 import java.util.Map;
 import sparkprop.core.Activation;
+import sparkprop.core.Augment;
 import sparkprop.core.BadInputException;
 import sparkprop.core.Dropout;
 import sparkprop.core.Initializer;
@@ -39,6 +40,7 @@ public record TrainConfig(
         double dropout,
         double maxNorm,
         double ema,
+        Augment augment,
         LearningRateSchedule.Kind schedule,
         double warmupEpochs,
         double decayEpochs,

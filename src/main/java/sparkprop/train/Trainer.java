@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import sparkprop.core.Augment;
 import sparkprop.core.BadInputException;
 import sparkprop.core.Dropout;
 import sparkprop.core.Model;
@@ -97,6 +98,9 @@ public final class Trainer {
         this.sc = sc;
         this.config = config;
         this.spec = check(layout.examples(), width, config);
+        if (config.augment().active() && !Model.UINT8.equals(input)) {
+            throw new BadInputException("--augment " + config.augment().spec() + ": the table's features are not 0-255 pixels, so not an image to distort");
+        }
         this.layout = layout;
         this.stepsPerEpoch = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
         this.train = train;
@@ -134,6 +138,10 @@ public final class Trainer {
     /** The same check from the training examples' count and width. */
     public static NetworkSpec check(int examples, int width, TrainConfig config) {
         NetworkSpec spec = config.network(width);
+        if (config.augment().active() && Augment.side(width) < 0) {
+            throw new BadInputException("--augment " + config.augment().spec() + ": needs square images, and the data's " + width
+                    + " values per example are not a square");
+        }
         if (config.shards() > examples) {
             throw new BadInputException("--shards " + config.shards() + ": more than the " + examples + " training examples");
         }
@@ -263,8 +271,10 @@ public final class Trainer {
         Broadcast<float[]> shared = sc.broadcast(params);
         NetworkSpec network = spec;
         Dropout dropout = config.dropoutRates();
+        Augment augment = config.augment();
         try {
-            JavaRDD<byte[]> sums = train.mapPartitions(blocks -> List.of(ShardWork.encodedStepGradient(network, shared.value(), blocks, plan, dropout)).iterator());
+            JavaRDD<byte[]> sums = train.mapPartitions(blocks -> List.of(ShardWork.encodedStepGradient(network, shared.value(), blocks, plan, dropout,
+                    augment)).iterator());
             // With few partitions the tree has no intermediate level: the driver adds each result once.
             List<byte[]> parts = tree ? List.of(sums.treeReduce(PackedSum::merge)) : sums.collect();
             return PackedSum.meanOf(parts, gradient, plan.batch());

@@ -85,7 +85,9 @@ class ClusterIT {
             a.add("train");
         }
         a.addAll(List.of("--data", dataPath, "--layers", "784,64,10", "--epochs", "4", "--batch-size", "200", "--shards", "4",
-                "--seed", "7", "--learning-rate", "0.2", "--warmup", "0.5"));
+                "--seed", "7", "--learning-rate", "0.2", "--warmup", "0.5",
+                // Distortions drawn on the executors: every loss and restart below must redraw them identically.
+                "--augment", "shift=2,rotate=10,elastic-alpha=34,elastic-sigma=4"));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
     }

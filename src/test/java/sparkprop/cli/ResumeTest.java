@@ -48,6 +48,11 @@ class ResumeTest {
         assertTrue(loaded.state().average() != null && loaded.config().ema() == 0.95, "the checkpoint carries the average");
     }
 
+    @Test
+    void resumeContinuesTheAugmentationWhereItStopped() throws Exception {
+        assertResumeIsBitIdentical("augment", "--augment", "shift=1,rotate=10,elastic-alpha=6,elastic-sigma=1.5");
+    }
+
     private static void assertResumeIsBitIdentical(String name, String... options) throws Exception {
         Path whole = dir.resolve(name + "-whole"), split = dir.resolve(name + "-split");
         assertEquals(0, CliRun.of(args(whole, options)).exitCode());

@@ -182,6 +182,14 @@ class TableTrainingTest {
         JsonNode m = new ObjectMapper().readTree(eval.resolve("metrics.json").toFile());
         assertEquals(s.get("test_accuracy").asDouble(), m.get("accuracy").asDouble(), 1e-12);
         assertFalse(Files.readString(eval.resolve("report.html")).contains("<img"), "no pictures of feature rows");
+
+        // Feature rows are not pictures: --augment is refused by name, and no run folder is left.
+        CliRun distorted = CliRun.of("train", "--data", points.toString(), "--test-fraction", "0.2", "--layers", "5,16,3", "--augment", "shift=1",
+                "--master", "local[2]", "--out", dir.resolve("runs/points-augmented").toString());
+        assertEquals(2, distorted.exitCode(), distorted.err());
+        assertTrue(distorted.errorLines().contains("--augment shift=1: needs square images, and the data's 5 values per example are not a square"),
+                distorted.err());
+        assertFalse(Files.exists(dir.resolve("runs/points-augmented")));
     }
 
     @Test

@@ -26,10 +26,14 @@ class LocalModesTest {
     }
 
     private float[] trainOn(String master, Dataset data, Consumer<SparkConf> settings) {
+        return trainOn(master, data, settings, "none");
+    }
+
+    private float[] trainOn(String master, Dataset data, Consumer<SparkConf> settings, String augment) {
         JavaSparkContext sc = SparkTestContext.start(master, settings);
         try {
             Trainer trainer = TestConfigs.trainer(sc, data, "layers", "64,20,10", "shards", "4", "batch-size", "32",
-                    "epochs", "2", "seed", "3", "validation", "40");
+                    "epochs", "2", "seed", "3", "validation", "40", "augment", augment);
             return trainer.run(trainer.initialState(), new TrainingListener() { }).model().params();
         } finally {
             sc.stop();
@@ -40,6 +44,16 @@ class LocalModesTest {
     void localOneAndLocalTwoGiveBitIdenticalModels() throws Exception {
         Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
         assertArrayEquals(trainOn("local[1]", data), trainOn("local[2]", data));
+    }
+
+    /** Distortions drawn on the executors from (seed, epoch, step, shard, example): the same bits however shards meet partitions. */
+    @Test
+    void augmentedTrainingIsBitIdenticalOnLocalOneAndLocalTwo() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
+        String spec = "shift=1,rotate=10,scale=0.1,elastic-alpha=6,elastic-sigma=1.5";
+        float[] augmented = trainOn("local[1]", data, conf -> { }, spec);
+        assertArrayEquals(augmented, trainOn("local[2]", data, conf -> { }, spec));
+        assertTrue(!java.util.Arrays.equals(augmented, trainOn("local[2]", data)), "augmentation changes training");
     }
 
     /**
