@@ -64,6 +64,7 @@ public final class Bench {
             return;
         }
         sparkprop.data.Dataset dataset = sparkprop.data.Dataset.open(data, new Configuration());
+        if (!Arrays.asList(args).contains("--scaling-only") && !Arrays.asList(args).contains("--dataframe-only")) augmentation(dataset);
         if (Arrays.asList(args).contains("--scaling-only")) {
             scalingOnCluster(dataset, stringOption(args, "--master", "local[2]"), stringOption(args, "--jars", ""), out);
             return;
@@ -163,6 +164,36 @@ public final class Bench {
             }
         }
         RESULTS.put("core_throughput", rows);
+    }
+
+    /**
+     * 1b. What --augment costs per example, one thread, on real MNIST digits, against the forward
+     * and backward pass of 784-800-10 (native BLAS, batch 512) it precedes.
+     */
+    static void augmentation(sparkprop.data.Dataset dataset) throws Exception {
+        System.out.println("\n== 1b. --augment, one thread: microseconds per 28x28 example (against 784-800-10 forward+backward)");
+        Examples digits = dataset.train().read(new Configuration(), 0, 512);
+        float[] x = new float[512 * 784];
+        int[] y = new int[512];
+        digits.toInputs(0, 512, x, y);
+        NetworkSpec spec = NetworkSpec.of(new int[]{784, 800, 10}, Activation.RELU, Loss.CE);
+        double passUs = 1e6 * timeKernel(spec, 512, sparkprop.core.Blas.get()) / 512;
+        System.out.printf("forward+backward of 784-800-10: %.1f us an example%n", passUs);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String spec2 : new String[]{"shift=2", "rotate=10", "scale=0.1", "shear=10", "elastic-alpha=34,elastic-sigma=4",
+                "shift=2,rotate=10,scale=0.1,shear=10,elastic-alpha=34,elastic-sigma=4"}) {
+            sparkprop.core.Augment augment = sparkprop.core.Augment.parse(spec2);
+            sparkprop.core.Augment.Scratch scratch = new sparkprop.core.Augment.Scratch(28);
+            float[] work = x.clone();
+            long[] seed = {0};
+            double seconds = medianSeconds(() -> {
+                for (int j = 0; j < 512; j++) augment.apply(work, j * 784, scratch, seed[0]++);
+            }, 2.0);
+            double us = 1e6 * seconds / 512;
+            System.out.printf("%-62s %7.1f us an example (%5.0f examples/s), %.2fx the pass%n", spec2, us, 1e6 / us, us / passUs);
+            rows.add(Map.of("augment", spec2, "us_per_example", us, "examples_per_second", 1e6 / us, "over_forward_backward_784_800_10", us / passUs));
+        }
+        RESULTS.put("augmentation", Map.of("forward_backward_784_800_10_us", passUs, "transforms", rows));
     }
 
     /** Median seconds of one forward+backward step. */

@@ -58,8 +58,8 @@ public final class StepPhases {
                 long t1 = System.nanoTime();
                 float[] copy = inClosure ? params.clone() : null;
                 JavaRDD<byte[]> sums = inClosure
-                        ? trainer.train().mapPartitions(blocks -> List.of(ShardWork.encodedStepGradient(network, copy, blocks, plan, dropout)).iterator())
-                        : trainer.train().mapPartitions(blocks -> List.of(ShardWork.encodedStepGradient(network, shared.value(), blocks, plan, dropout)).iterator());
+                        ? trainer.train().mapPartitions(blocks -> List.of(ShardWork.encodedStepGradient(network, copy, blocks, plan, dropout, sparkprop.core.Augment.NONE)).iterator())
+                        : trainer.train().mapPartitions(blocks -> List.of(ShardWork.encodedStepGradient(network, shared.value(), blocks, plan, dropout, sparkprop.core.Augment.NONE)).iterator());
                 List<byte[]> parts = sums.collect();
                 long t2 = System.nanoTime();
                 PackedSum.meanOf(parts, gradient, plan.batch());
