@@ -35,16 +35,28 @@ final class ExportImagesCommand implements Callable<Integer> {
     Integer size;
     @Option(names = "--invert", description = "Dark ink on white instead of MNIST's white on black.")
     boolean invert;
+    @Option(names = "--augment", paramLabel = "SPEC", description = "Write distorted copies as train --augment SPEC draws them (e.g. "
+            + "shift=2,rotate=10,elastic-alpha=34,elastic-sigma=4), so you can look at what the network sees.")
+    String augment;
+    @Option(names = "--copies", defaultValue = "4", paramLabel = "K", description = "With --augment: distorted copies of each example (default: ${DEFAULT-VALUE}).")
+    int copies;
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "With --augment: seed of the draws (default: ${DEFAULT-VALUE}).")
+    long seed;
 
     @Override
     public Integer call() throws Exception {
         if (limit <= 0) throw new sparkprop.core.BadInputException("--limit " + limit + ": expected a positive whole number");
         if (size != null && (size < 4 || size > 4096)) throw new sparkprop.core.BadInputException("--size " + size + ": expected 4 to 4096 pixels");
         if (!split.equals("test") && !split.equals("train")) throw new sparkprop.core.BadInputException("--split " + split + ": expected test or train");
+        sparkprop.core.Augment distortion = augment == null ? sparkprop.core.Augment.NONE : readAugment(augment);
+        if (distortion.active() && (copies < 1 || copies > 20)) throw new sparkprop.core.BadInputException("--copies " + copies + ": expected 1 to 20");
         Configuration conf = Location.configuration();
         Dataset dataset = Inputs.data(data, conf);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
         int side = DigitImages.side(source.width());
+        if (distortion.active() && sparkprop.core.Augment.side(source.width()) < 0) {
+            throw new sparkprop.core.BadInputException("--augment: " + data + " holds " + source.width() + " values per example, not a square image");
+        }
         Location folder = Location.of(out, conf, "--out");
         if (folder.exists() && (folder.isFile() || !folder.list().isEmpty())) {
             throw new sparkprop.core.BadInputException("--out " + folder + ": already exists and is not empty");
@@ -54,15 +66,48 @@ final class ExportImagesCommand implements Callable<Integer> {
         folder.mkdirs();
         int target = size == null ? side : size;
         List<DigitImages.Tile> tiles = new ArrayList<>();
+        int width = source.width();
+        sparkprop.core.Augment.Scratch scratch = distortion.active() ? new sparkprop.core.Augment.Scratch(side) : null;
+        float[] values = new float[width];
         for (int i = 0; i < n; i++) {
-            BufferedImage digit = DigitImages.image(examples.pixels(), i * source.width(), side, 1, invert);
-            if (target != side) digit = resize(digit, target);
-            folder.child(String.format("%05d_%d.png", i, examples.label(i))).write(png(digit));
-            tiles.add(new DigitImages.Tile(examples.pixels(), i * source.width(), "#" + i + ": " + examples.label(i)));
+            tiles.add(new DigitImages.Tile(examples.pixels(), i * width, "#" + i + ": " + examples.label(i)));
+            if (!distortion.active()) {
+                write(folder, String.format("%05d_%d.png", i, examples.label(i)), examples.pixels(), i * width, side, target);
+                continue;
+            }
+            for (int k = 0; k < copies; k++) {
+                for (int p = 0; p < width; p++) values[p] = (examples.pixels()[i * width + p] & 0xFF) / 255f;
+                distortion.apply(values, 0, scratch, sparkprop.core.Seeds.derive(seed, i, k));
+                byte[] distorted = new byte[width];
+                for (int p = 0; p < width; p++) distorted[p] = (byte) Math.round(Math.max(0, Math.min(1, values[p])) * 255);
+                write(folder, String.format("%05d_%d_%d.png", i, examples.label(i), k + 1), distorted, 0, side, target);
+                tiles.add(new DigitImages.Tile(distorted, 0, "#" + i + " ~" + (k + 1)));
+            }
         }
-        folder.child("contact-sheet.png").write(png(DigitImages.contactSheet(tiles, side, 10, 2)));
-        System.out.printf("%d examples of %s (%s split) written to %s as NNNNN_<label>.png, plus contact-sheet.png%n", n, data, split, folder);
+        // Distorted: one row an example, the original first.
+        int columns = distortion.active() ? Math.min(copies + 1, 21) : 10;
+        folder.child("contact-sheet.png").write(png(DigitImages.contactSheet(tiles, side, columns, 2)));
+        if (distortion.active()) {
+            System.out.printf("%d examples of %s (%s split), %d copies each distorted by %s, written to %s as NNNNN_<label>_<copy>.png,"
+                    + " plus contact-sheet.png (each row: the original, then its copies)%n", n, data, split, copies, distortion.spec(), folder);
+        } else {
+            System.out.printf("%d examples of %s (%s split) written to %s as NNNNN_<label>.png, plus contact-sheet.png%n", n, data, split, folder);
+        }
         return 0;
+    }
+
+    private void write(Location folder, String name, byte[] pixels, int offset, int side, int target) throws java.io.IOException {
+        BufferedImage digit = DigitImages.image(pixels, offset, side, 1, invert);
+        if (target != side) digit = resize(digit, target);
+        folder.child(name).write(png(digit));
+    }
+
+    private static sparkprop.core.Augment readAugment(String spec) {
+        try {
+            return sparkprop.core.Augment.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new sparkprop.core.BadInputException("--augment: " + e.getMessage());
+        }
     }
 
     private static byte[] png(BufferedImage image) throws java.io.IOException {

@@ -1,5 +1,6 @@
 package sparkprop.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +52,37 @@ class PictureCommandsTest {
         CliRun again = CliRun.of("export-images", "--data", data, "--out", out.toString());
         assertEquals(2, again.exitCode());
         assertTrue(again.errorLines().contains("already exists"), again.err());
+    }
+
+    /** --augment writes what the distortions make of each example: copies that differ from it and each other, drawn reproducibly. */
+    @Test
+    void exportedDistortionsAreReproducibleCopiesOfEachExample() throws Exception {
+        String spec = "shift=2,rotate=10,elastic-alpha=34,elastic-sigma=4";
+        Path out = dir.resolve("augmented"), again = dir.resolve("augmented-again");
+        CliRun r = CliRun.of("export-images", "--data", data, "--out", out.toString(), "--limit", "3", "--augment", spec, "--copies", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("2 copies each distorted by " + spec), r.out());
+        assertEquals(0, CliRun.of("export-images", "--data", data, "--out", again.toString(), "--limit", "3", "--augment", spec, "--copies", "2")
+                .exitCode());
+        Examples test = Dataset.open(data, new Configuration()).test().read(new Configuration(), 0, 3);
+        for (int i = 0; i < 3; i++) {
+            byte[] original = java.util.Arrays.copyOfRange(test.pixels(), i * 784, (i + 1) * 784);
+            byte[] first = gray(out.resolve(String.format("%05d_%d_1.png", i, test.label(i)))), second = gray(out.resolve(String.format("%05d_%d_2.png", i, test.label(i))));
+            assertTrue(!java.util.Arrays.equals(original, first) && !java.util.Arrays.equals(first, second), "distinct copies of example " + i);
+            assertArrayEquals(first, gray(again.resolve(String.format("%05d_%d_1.png", i, test.label(i)))), "the same seed draws the same");
+        }
+        BufferedImage sheet = ImageIO.read(out.resolve("contact-sheet.png").toFile());
+        assertTrue(sheet.getHeight() > sheet.getWidth(), "one row an example: original and 2 copies, 3 rows");
+        CliRun bad = CliRun.of("export-images", "--data", data, "--out", dir.resolve("bad-augment").toString(), "--augment", "spin=3");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.errorLines().contains("--augment: 'spin=3': expected name=value"), bad.err());
+    }
+
+    private static byte[] gray(Path png) throws Exception {
+        BufferedImage img = ImageIO.read(png.toFile());
+        byte[] v = new byte[img.getWidth() * img.getHeight()];
+        for (int p = 0; p < v.length; p++) v[p] = (byte) img.getRaster().getSample(p % img.getWidth(), p / img.getWidth(), 0);
+        return v;
     }
 
     @Test
