@@ -114,6 +114,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     public DoubleParam dropout() { return table().d("dropout"); }
     public DoubleParam maxNorm() { return table().d("max-norm"); }
     public DoubleParam ema() { return table().d("ema"); }
+    public Param<String> augment() { return table().get("augment"); }
     public Param<String> schedule() { return table().get("schedule"); }
     public DoubleParam warmup() { return table().d("warmup"); }
     public DoubleParam decayEpochs() { return table().d("decay-epochs"); }
@@ -142,6 +143,8 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     public NeuralNetClassifier setBatchSize(int v) { return (NeuralNetClassifier) set(batchSize(), v); }
     public NeuralNetClassifier setShards(int v) { return (NeuralNetClassifier) set(shards(), v); }
     public NeuralNetClassifier setValidation(int v) { return (NeuralNetClassifier) set(validation(), v); }
+    /** Distortions of each training image, as --augment: e.g. {@code "shift=2,rotate=10"}. */
+    public NeuralNetClassifier setAugment(String v) { return (NeuralNetClassifier) set(augment(), v); }
     /** Any hyperparameter by its command-line name, e.g. {@code set("max-norm", "3")}. */
     public NeuralNetClassifier setOption(String option, String value) {
         Param<?> p = table().get(option);

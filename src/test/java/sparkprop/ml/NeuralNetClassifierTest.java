@@ -178,6 +178,18 @@ class NeuralNetClassifierTest {
     }
 
     /** A Spark Connect server finds estimators and models through ServiceLoader; both classes are listed, as MLlib's are. */
+    /** Spark lists a Params' params by its public methods: an option without one could not be set ("does not belong"). */
+    @Test
+    void everyHyperparameterIsADeclaredParam() {
+        NeuralNetClassifier nn = new NeuralNetClassifier();
+        for (sparkprop.train.Options.Option<?> o : sparkprop.train.Options.ALL) {
+            if (o.scope() != sparkprop.train.Options.Scope.MODEL) continue;
+            String name = NeuralNetParams.paramName(o.key());
+            assertTrue(nn.hasParam(name), "no public " + name + "() for --" + o.key());
+        }
+        assertEquals("shift=2", nn.setAugment("shift=2").getOrDefault(nn.augment()));
+    }
+
     @Test
     void serviceLoaderListsTheEstimatorAndTheModel() {
         java.util.List<Class<?>> estimators = java.util.ServiceLoader.load(org.apache.spark.ml.Estimator.class).stream()
