@@ -92,17 +92,20 @@ public record Augment(double shift, double rotate, double scale, double shear, d
     /** Work buffers for one thread, reused across images of one side. */
     public static final class Scratch {
         final int side;
-        final float[] source, dx, dy, tmp;
-        float[] kernel = new float[0];
-        double kernelSigma = -1;
+        /** The source image with a border of one zero pixel, so that bilinear reads need no bounds checks. */
+        final float[] padded;
+        /** The displacement fields, dx then dy (row-major each), and the blur's intermediate. */
+        final float[] fields, blurred;
+        /** The Gaussian blur as a side x side band matrix (symmetric), built once per sigma. */
+        float[] blur = new float[0];
+        double blurSigma = -1;
 
         public Scratch(int side) {
             this.side = side;
             int n = side * side;
-            source = new float[n];
-            dx = new float[n];
-            dy = new float[n];
-            tmp = new float[n];
+            padded = new float[(side + 2) * (side + 2)];
+            fields = new float[2 * n];
+            blurred = new float[2 * n];
         }
     }
 
@@ -123,18 +126,20 @@ public record Augment(double shift, double rotate, double scale, double shear, d
         double centre = (side - 1) / 2.0;
         boolean elastic = alpha > 0;
         if (elastic) field(random.nextLong(), scratch);
-        System.arraycopy(x, offset, scratch.source, 0, n);
-        float[] src = scratch.source;
+        int wide = side + 2;
+        float[] src = scratch.padded;
+        for (int row = 0; row < side; row++) System.arraycopy(x, offset + row * side, src, (row + 1) * wide + 1, side);
         for (int row = 0; row < side; row++) {
+            double u0 = -centre - tx, v = row - centre - ty;
             for (int col = 0; col < side; col++) {
                 int i = row * side + col;
-                double u = col - centre - tx, v = row - centre - ty;
+                double u = u0 + col;
                 double sx = ia * u + ib * v + centre, sy = ic * u + id * v + centre;
                 if (elastic) {
-                    sx += scratch.dx[i];
-                    sy += scratch.dy[i];
+                    sx += scratch.fields[i];
+                    sy += scratch.fields[n + i];
                 }
-                x[offset + i] = sample(src, side, sx, sy);
+                x[offset + i] = sample(src, wide, sx, sy);
             }
         }
     }
@@ -144,53 +149,54 @@ public record Augment(double shift, double rotate, double scale, double shear, d
         return range == 0 ? 0 : (2 * u - 1) * range;
     }
 
-    /** Bilinear interpolation, 0 outside the image. */
-    private static float sample(float[] img, int side, double sx, double sy) {
-        int x0 = (int) Math.floor(sx), y0 = (int) Math.floor(sy);
-        float fx = (float) (sx - x0), fy = (float) (sy - y0);
-        float p00 = at(img, side, x0, y0), p10 = at(img, side, x0 + 1, y0), p01 = at(img, side, x0, y0 + 1), p11 = at(img, side, x0 + 1, y0 + 1);
+    /**
+     * Bilinear interpolation at (sx, sy) of the image held in {@code padded} (width {@code wide},
+     * a zero border around it), 0 beyond the border.
+     */
+    private static float sample(float[] padded, int wide, double sx, double sy) {
+        double px = sx + 1, py = sy + 1; // in the padded frame
+        if (!(px >= 0 && py >= 0 && px < wide - 1 && py < wide - 1)) return 0f;
+        int x0 = (int) px, y0 = (int) py; // floor, as both are >= 0
+        float fx = (float) (px - x0), fy = (float) (py - y0);
+        int at = y0 * wide + x0;
+        float p00 = padded[at], p10 = padded[at + 1], p01 = padded[at + wide], p11 = padded[at + wide + 1];
         float top = p00 + fx * (p10 - p00), bottom = p01 + fx * (p11 - p01);
         return top + fy * (bottom - top);
     }
 
-    private static float at(float[] img, int side, int x, int y) {
-        return x < 0 || y < 0 || x >= side || y >= side ? 0f : img[y * side + x];
-    }
-
-    /** Simard's displacement field into scratch.dx and dy: uniform in [-1, 1], Gaussian-smoothed (separable), times alpha. */
+    /**
+     * Simard's displacement fields into scratch.fields (dx, then dy): uniform in [-1, 1], blurred
+     * by a Gaussian of standard deviation sigma with zeros beyond the edges, times alpha.
+     */
     private void field(long seed, Scratch s) {
-        if (s.kernelSigma != sigma) {
-            int radius = (int) Math.ceil(3 * sigma);
-            s.kernel = new float[2 * radius + 1];
-            double sum = 0;
-            for (int k = -radius; k <= radius; k++) sum += s.kernel[k + radius] = (float) Math.exp(-k * k / (2 * sigma * sigma));
-            for (int k = 0; k < s.kernel.length; k++) s.kernel[k] /= (float) sum;
-            s.kernelSigma = sigma;
+        int side = s.side, n = side * side;
+        if (s.blurSigma != sigma) {
+            s.blur = blurMatrix(side, sigma);
+            s.blurSigma = sigma;
         }
         SplittableRandom random = new SplittableRandom(Seeds.derive(seed, FIELD));
-        for (float[] f : new float[][]{s.dx, s.dy}) {
-            for (int i = 0; i < f.length; i++) f[i] = (float) (2 * random.nextDouble() - 1);
-            smooth(f, s.tmp, s.side, s.kernel);
-            for (int i = 0; i < f.length; i++) f[i] *= (float) alpha;
+        for (int i = 0; i < 2 * n; i++) s.fields[i] = (float) (2 * random.nextDouble() - 1);
+        // A separable blur is B F B for the band matrix B (symmetric); read as column-major, each
+        // row-major field is its transpose, and B F^T B = (B F B)^T, so the same products serve.
+        // Three small sgemm calls cost a fraction of the 25-tap loops they replace.
+        dev.ludovic.netlib.blas.BLAS blas = Blas.get();
+        blas.sgemm("N", "N", side, 2 * side, side, 1f, s.blur, 0, side, s.fields, 0, side, 0f, s.blurred, 0, side);
+        for (int f = 0; f < 2; f++) {
+            blas.sgemm("N", "N", side, side, side, (float) alpha, s.blurred, f * n, side, s.blur, 0, side, 0f, s.fields, f * n, side);
         }
     }
 
-    /** Separable Gaussian blur of {@code f} in place, zero beyond the edges (as Simard's convolution). */
-    private static void smooth(float[] f, float[] tmp, int side, float[] kernel) {
-        int r = kernel.length / 2;
-        for (int y = 0; y < side; y++) {
-            for (int x = 0; x < side; x++) {
-                float acc = 0;
-                for (int k = Math.max(-r, -x); k <= Math.min(r, side - 1 - x); k++) acc += kernel[k + r] * f[y * side + x + k];
-                tmp[y * side + x] = acc;
-            }
+    /** The blur along one axis as a matrix: entry (i, j) is the normalised Gaussian weight of pixel j for pixel i, within 3 sigma. */
+    static float[] blurMatrix(int side, double sigma) {
+        int radius = (int) Math.ceil(3 * sigma);
+        float[] kernel = new float[2 * radius + 1];
+        double sum = 0;
+        for (int k = -radius; k <= radius; k++) sum += kernel[k + radius] = (float) Math.exp(-k * k / (2 * sigma * sigma));
+        for (int k = 0; k < kernel.length; k++) kernel[k] /= (float) sum;
+        float[] m = new float[side * side];
+        for (int i = 0; i < side; i++) {
+            for (int j = Math.max(0, i - radius); j <= Math.min(side - 1, i + radius); j++) m[j * side + i] = kernel[j - i + radius];
         }
-        for (int y = 0; y < side; y++) {
-            for (int x = 0; x < side; x++) {
-                float acc = 0;
-                for (int k = Math.max(-r, -y); k <= Math.min(r, side - 1 - y); k++) acc += kernel[k + r] * tmp[(y + k) * side + x];
-                f[y * side + x] = acc;
-            }
-        }
+        return m;
     }
 }
