@@ -86,8 +86,10 @@ final class Scaling {
      * The model: step(E) = floor(E) + compute / E + sums into the driver. With E executors of
      * one core each, compute is this machine's one-core time for the batch (measured, scaled
      * linearly with the batch), the driver receives E packed sums (about 4 bytes a parameter)
-     * with collect or about sqrt(E) with the tree, each crossing the network and decoded at the
-     * measured local rate. Prints step and epoch times for MNIST (60 000 examples).
+     * with collect, each crossing the network and decoded at the measured local rate. The tree
+     * sends about sqrt(E) sums to the driver but adds a shuffle stage, counted as a second floor
+     * (measured locally, the tree's extra stage cost more than an empty job at every partition
+     * count). Prints step and epoch times for MNIST (60 000 examples).
      */
     static Map<String, Object> project(Map<String, Object> local) {
         System.out.println("\n== 2d. Projected step and epoch time on more executors (model, not measured: see the README's Performance section)");
@@ -110,7 +112,8 @@ final class Scaling {
                     double[] step = new double[2];
                     for (int t = 0; t < 2; t++) {
                         int parts = t == 0 ? executors : (int) Math.ceil(Math.sqrt(executors));
-                        step[t] = floorMs(executors) + oneCore / executors + parts * (4.0 * parameters / NETWORK_BYTES_PER_MS + decodeMsPerPart);
+                        step[t] = (t == 0 ? 1 : 2) * floorMs(executors) + oneCore / executors
+                                + parts * (4.0 * parameters / NETWORK_BYTES_PER_MS + decodeMsPerPart);
                     }
                     line.append(String.format(" %4.0f/%4.0f (%5.1f/%5.1f)", step[0], step[1], steps * step[0] / 1e3, steps * step[1] / 1e3));
                     rows.add(Map.of("net", measured.get("net"), "parameters", parameters, "batch", batch, "executors", executors,

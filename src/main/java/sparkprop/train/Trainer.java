@@ -27,8 +27,13 @@ import sparkprop.shards.ShardedData;
  * bits on any number of executors (see {@link GradientSum}).
  */
 public final class Trainer {
-    /** Above this many partitions the step's sums are tree-reduced so the driver does not receive them all. */
-    static final int TREE_THRESHOLD = 8;
+    /**
+     * Above this many partitions the step's sums are tree-reduced so the driver does not receive
+     * them all. The tree's extra shuffle stage cost more than collecting at every count measured
+     * (scripts/bench, 2c: up to 2x at 16 and 32 partitions, on local[2] and on the loopback
+     * cluster), so only beyond what was measured.
+     */
+    static final int TREE_THRESHOLD = 32;
 
     private final JavaSparkContext sc;
     private final TrainConfig config;

@@ -45,6 +45,49 @@ class RealMnistIT {
         assertTrue(s.get("test_accuracy").asDouble() >= 0.98, s.toString());
     }
 
+    /**
+     * Robustness: the MNIST test set shifted, turned and rescaled (a fixed seed, made here), scored
+     * by the default model and by the same training with --augment of the same kind.
+     */
+    @Test
+    void augmentedTrainingHoldsUpOnDistortedTestDigits() throws Exception {
+        String spec = "shift=2,rotate=15,scale=0.15";
+        Configuration conf = new Configuration();
+        Path distorted = Files.createDirectories(WORK.resolve("distorted-mnist"));
+        for (String f : new String[]{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"}) {
+            Files.copy(MNIST.resolve(f), distorted.resolve(f));
+        }
+        Examples test = Dataset.open(MNIST.toString(), conf).test().read(conf, 0, 10000);
+        sparkprop.core.Augment copy = sparkprop.core.Augment.parse(spec);
+        sparkprop.core.Augment.Scratch scratch = new sparkprop.core.Augment.Scratch(28);
+        byte[] pixels = new byte[10000 * 784];
+        float[] x = new float[784];
+        for (int i = 0; i < 10000; i++) {
+            for (int p = 0; p < 784; p++) x[p] = (test.pixels()[i * 784 + p] & 0xFF) / 255f;
+            copy.apply(x, 0, scratch, sparkprop.core.Seeds.derive(2026, i));
+            for (int p = 0; p < 784; p++) pixels[i * 784 + p] = (byte) Math.round(Math.max(0, Math.min(1, x[p])) * 255);
+        }
+        Files.write(distorted.resolve("t10k-images-idx3-ubyte"), sparkprop.data.Fixtures.idxImages(10000, 28, 28, pixels));
+
+        Path augmented = WORK.resolve("augmented-default");
+        Scripts.Result trained = Scripts.run(WORK, 900, "scripts/train", "--augment", spec, "--out", augmented.toString());
+        assertEquals(0, trained.code(), trained.output());
+        double[] plain = {summary(defaultRun).get("test_accuracy").asDouble(), accuracyOn(defaultRun, distorted, "plain")};
+        double[] withAugment = {summary(augmented).get("test_accuracy").asDouble(), accuracyOn(augmented, distorted, "augmented")};
+        System.out.printf("robustness (%s on the test set, seed 2026): the defaults %.2f%% clean, %.2f%% distorted;"
+                + " with --augment %s %.2f%% clean, %.2f%% distorted (%.1f s of training)%n", spec, 100 * plain[0], 100 * plain[1], spec,
+                100 * withAugment[0], 100 * withAugment[1], summary(augmented).get("train_seconds").asDouble());
+        assertTrue(withAugment[1] > plain[1] + 0.01, "augmentation makes the model hold up on distorted digits");
+    }
+
+    private static double accuracyOn(Path run, Path data, String name) throws Exception {
+        Path out = WORK.resolve("eval-distorted-" + name);
+        Scripts.Result r = Scripts.run(WORK, 600, "scripts/evaluate", "--model", run.resolve("model.bin").toString(), "--data", data.toString(),
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.output());
+        return JSON.readTree(out.resolve("metrics.json").toFile()).get("accuracy").asDouble();
+    }
+
     @Test
     void evaluateAgreesWithTheSummaryAndAddsUp() throws Exception {
         Path out = WORK.resolve("eval");

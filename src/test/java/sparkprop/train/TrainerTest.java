@@ -152,11 +152,11 @@ class TrainerTest {
     }
 
     @Test
-    void moreThanEightPartitionsAreTreeReducedToTheSameBits() {
-        String[] base = {"layers", "36,16,10", "shards", "12", "batch-size", "36", "epochs", "1", "seed", "4", "dropout", "0.2"};
+    void beyondTheThresholdPartitionsAreTreeReducedToTheSameBits() {
+        String[] base = {"layers", "36,16,10", "shards", "36", "batch-size", "72", "epochs", "1", "seed", "4", "dropout", "0.2"};
         float[] collected = train(small, concat(base, "partitions", "2"));
-        Trainer tree = TestConfigs.trainer(sc, small, concat(base, "partitions", "12"));
-        assertEquals(12, tree.layout().partitions(), "the tree path is taken");
+        Trainer tree = TestConfigs.trainer(sc, small, concat(base, "partitions", "36"));
+        assertTrue(tree.layout().partitions() > Trainer.TREE_THRESHOLD, "the tree path is taken");
         assertArrayEquals(collected, tree.run(tree.initialState(), new TrainingListener() { }).model().params());
     }
 
