@@ -1,8 +1,6 @@
 package sparkprop.bench;
 
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -172,16 +169,7 @@ final class Scaling {
             parameters.addSeries(m.get("where") + ", step", x, step).setMarker(SeriesMarkers.CIRCLE);
             parameters.addSeries(m.get("where") + ", compute alone", x, compute).setMarker(SeriesMarkers.DIAMOND);
         }
-        BufferedImage left = BitmapEncoder.getBufferedImage(partitions), right = BitmapEncoder.getBufferedImage(parameters);
-        BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth(), Math.max(left.getHeight(), right.getHeight()),
-                BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = both.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, both.getWidth(), both.getHeight());
-        g.drawImage(left, 0, 0, null);
-        g.drawImage(right, left.getWidth(), 0, null);
-        g.dispose();
-        javax.imageio.ImageIO.write(both, "png", file.toFile());
+        javax.imageio.ImageIO.write(sparkprop.eval.TrainingCurves.sideBySide(partitions, parameters), "png", file.toFile());
         System.out.println("written: " + file);
     }
 

@@ -25,7 +25,12 @@ public final class TrainingCurves {
         XYChart accuracy = chart("Accuracy", "accuracy (%)");
         add(accuracy, "validation", history, m -> 100 * m.valAccuracy());
         add(accuracy, "test", history, m -> 100 * m.testAccuracy());
-        BufferedImage left = BitmapEncoder.getBufferedImage(loss), right = BitmapEncoder.getBufferedImage(accuracy);
+        return DigitImages.png(sideBySide(loss, accuracy));
+    }
+
+    /** Two charts drawn next to each other on white. */
+    public static BufferedImage sideBySide(XYChart leftChart, XYChart rightChart) {
+        BufferedImage left = BitmapEncoder.getBufferedImage(leftChart), right = BitmapEncoder.getBufferedImage(rightChart);
         BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth(), Math.max(left.getHeight(), right.getHeight()),
                 BufferedImage.TYPE_INT_RGB);
         Graphics2D g = both.createGraphics();
@@ -34,7 +39,7 @@ public final class TrainingCurves {
         g.drawImage(left, 0, 0, null);
         g.drawImage(right, left.getWidth(), 0, null);
         g.dispose();
-        return DigitImages.png(both);
+        return both;
     }
 
     private static XYChart chart(String title, String yTitle) {

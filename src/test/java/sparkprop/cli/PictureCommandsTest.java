@@ -42,11 +42,8 @@ class PictureCommandsTest {
         Examples test = Dataset.open(data, new Configuration()).test().read(new Configuration(), 0, 12);
         for (int i = 0; i < 12; i++) {
             Path png = out.resolve(String.format("%05d_%d.png", i, test.label(i)));
-            BufferedImage img = ImageIO.read(png.toFile());
-            assertEquals(28, img.getWidth());
-            for (int p = 0; p < 784; p++) {
-                assertEquals(test.pixels()[i * 784 + p] & 0xFF, img.getRaster().getSample(p % 28, p / 28, 0), png + " pixel " + p);
-            }
+            assertEquals(28, ImageIO.read(png.toFile()).getWidth());
+            assertArrayEquals(java.util.Arrays.copyOfRange(test.pixels(), i * 784, (i + 1) * 784), gray(png), png.toString());
         }
         assertTrue(ImageIO.read(out.resolve("contact-sheet.png").toFile()).getWidth() > 500);
         CliRun again = CliRun.of("export-images", "--data", data, "--out", out.toString());
