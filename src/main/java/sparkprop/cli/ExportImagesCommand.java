@@ -69,6 +69,7 @@ final class ExportImagesCommand implements Callable<Integer> {
         int width = source.width();
         sparkprop.core.Augment.Scratch scratch = distortion.active() ? new sparkprop.core.Augment.Scratch(side) : null;
         float[] values = new float[width];
+        int[] label = new int[1];
         for (int i = 0; i < n; i++) {
             tiles.add(new DigitImages.Tile(examples.pixels(), i * width, "#" + i + ": " + examples.label(i)));
             if (!distortion.active()) {
@@ -76,7 +77,7 @@ final class ExportImagesCommand implements Callable<Integer> {
                 continue;
             }
             for (int k = 0; k < copies; k++) {
-                for (int p = 0; p < width; p++) values[p] = (examples.pixels()[i * width + p] & 0xFF) / 255f;
+                examples.toInputs(new int[]{i}, 0, 1, values, label); // the inputs training distorts, scaled as it scales them
                 distortion.apply(values, 0, scratch, sparkprop.core.Seeds.derive(seed, i, k));
                 byte[] distorted = new byte[width];
                 for (int p = 0; p < width; p++) distorted[p] = (byte) Math.round(Math.max(0, Math.min(1, values[p])) * 255);

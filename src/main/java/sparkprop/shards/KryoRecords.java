@@ -2,7 +2,6 @@ package sparkprop.shards;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
-import java.util.Arrays;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoRegistrator;
 
@@ -23,9 +22,7 @@ public final class KryoRecords implements KryoRegistrator {
 
     /** Adds this registrator to {@code spark.kryo.registrator}, keeping any the user listed. */
     public static void register(SparkConf conf) {
-        if (registered(conf)) return;
-        String listed = conf.get(REGISTRATOR, "").trim();
-        conf.set(REGISTRATOR, listed.isEmpty() ? KryoRecords.class.getName() : listed + "," + KryoRecords.class.getName());
+        ClassList.add(conf, REGISTRATOR, KryoRecords.class);
     }
 
     /**
@@ -33,13 +30,9 @@ public final class KryoRecords implements KryoRegistrator {
      * registrator (a running context's settings cannot be changed, so the user must add it).
      */
     public static void check(SparkConf conf) {
-        if (conf.get("spark.serializer", "").contains("Kryo") && !registered(conf)) {
+        if (conf.get("spark.serializer", "").contains("Kryo") && !ClassList.contains(conf, REGISTRATOR, KryoRecords.class)) {
             throw new IllegalArgumentException("spark.serializer is Kryo, which cannot carry sparkprop's records: add "
                     + KryoRecords.class.getName() + " to " + REGISTRATOR + " (e.g. --conf " + REGISTRATOR + "=" + KryoRecords.class.getName() + ")");
         }
-    }
-
-    private static boolean registered(SparkConf conf) {
-        return Arrays.stream(conf.get(REGISTRATOR, "").split(",")).map(String::trim).anyMatch(KryoRecords.class.getName()::equals);
     }
 }

@@ -1,6 +1,5 @@
 package sparkprop.shards;
 
-import java.util.Arrays;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.plugin.DriverPlugin;
@@ -38,8 +37,6 @@ public final class NativeBlasPlugin implements SparkPlugin {
 
     /** Adds this plugin to {@code spark.plugins}, keeping any the user listed. */
     public static void register(SparkConf conf) {
-        String listed = conf.get(PLUGINS, "").trim();
-        if (Arrays.stream(listed.split(",")).map(String::trim).anyMatch(NativeBlasPlugin.class.getName()::equals)) return;
-        conf.set(PLUGINS, listed.isEmpty() ? NativeBlasPlugin.class.getName() : listed + "," + NativeBlasPlugin.class.getName());
+        ClassList.add(conf, PLUGINS, NativeBlasPlugin.class);
     }
 }
