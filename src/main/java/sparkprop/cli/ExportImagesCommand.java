@@ -3,12 +3,18 @@ package sparkprop.cli;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sparkprop.core.Augment;
+import sparkprop.core.BadInputException;
+import sparkprop.core.Seeds;
 import sparkprop.data.Dataset;
 import sparkprop.data.ExampleSource;
 import sparkprop.data.Examples;
@@ -45,21 +51,21 @@ final class ExportImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (limit <= 0) throw new sparkprop.core.BadInputException("--limit " + limit + ": expected a positive whole number");
-        if (size != null && (size < 4 || size > 4096)) throw new sparkprop.core.BadInputException("--size " + size + ": expected 4 to 4096 pixels");
-        if (!split.equals("test") && !split.equals("train")) throw new sparkprop.core.BadInputException("--split " + split + ": expected test or train");
-        sparkprop.core.Augment distortion = augment == null ? sparkprop.core.Augment.NONE : readAugment(augment);
-        if (distortion.active() && (copies < 1 || copies > 20)) throw new sparkprop.core.BadInputException("--copies " + copies + ": expected 1 to 20");
+        if (limit <= 0) throw new BadInputException("--limit " + limit + ": expected a positive whole number");
+        if (size != null && (size < 4 || size > 4096)) throw new BadInputException("--size " + size + ": expected 4 to 4096 pixels");
+        if (!split.equals("test") && !split.equals("train")) throw new BadInputException("--split " + split + ": expected test or train");
+        Augment distortion = augment == null ? Augment.NONE : readAugment(augment);
+        if (distortion.active() && (copies < 1 || copies > 20)) throw new BadInputException("--copies " + copies + ": expected 1 to 20");
         Configuration conf = Location.configuration();
         Dataset dataset = Inputs.data(data, conf);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
         int side = DigitImages.side(source.width());
-        if (distortion.active() && sparkprop.core.Augment.side(source.width()) < 0) {
-            throw new sparkprop.core.BadInputException("--augment: " + data + " holds " + source.width() + " values per example, not a square image");
+        if (distortion.active() && Augment.side(source.width()) < 0) {
+            throw new BadInputException("--augment: " + data + " holds " + source.width() + " values per example, not a square image");
         }
         Location folder = Location.of(out, conf, "--out");
         if (folder.exists() && (folder.isFile() || !folder.list().isEmpty())) {
-            throw new sparkprop.core.BadInputException("--out " + folder + ": already exists and is not empty");
+            throw new BadInputException("--out " + folder + ": already exists and is not empty");
         }
         int n = Math.min(limit, source.count());
         Examples examples = source.read(conf, 0, n);
@@ -67,7 +73,8 @@ final class ExportImagesCommand implements Callable<Integer> {
         int target = size == null ? side : size;
         List<DigitImages.Tile> tiles = new ArrayList<>();
         int width = source.width();
-        sparkprop.core.Augment.Scratch scratch = distortion.active() ? new sparkprop.core.Augment.Scratch(side) : null;
+        Augment.Scratch scratch = distortion.active() ? new Augment.Scratch(side) : null;
+        float[] original = new float[width];
         float[] values = new float[width];
         int[] label = new int[1];
         for (int i = 0; i < n; i++) {
@@ -76,9 +83,10 @@ final class ExportImagesCommand implements Callable<Integer> {
                 write(folder, String.format("%05d_%d.png", i, examples.label(i)), examples.pixels(), i * width, side, target);
                 continue;
             }
+            examples.toInputs(new int[]{i}, 0, 1, original, label); // the inputs training distorts, scaled as it scales them
             for (int k = 0; k < copies; k++) {
-                examples.toInputs(new int[]{i}, 0, 1, values, label); // the inputs training distorts, scaled as it scales them
-                distortion.apply(values, 0, scratch, sparkprop.core.Seeds.derive(seed, i, k));
+                System.arraycopy(original, 0, values, 0, width);
+                distortion.apply(values, 0, scratch, Seeds.derive(seed, i, k));
                 byte[] distorted = new byte[width];
                 for (int p = 0; p < width; p++) distorted[p] = (byte) Math.round(Math.max(0, Math.min(1, values[p])) * 255);
                 write(folder, String.format("%05d_%d_%d.png", i, examples.label(i), k + 1), distorted, 0, side, target);
@@ -97,23 +105,23 @@ final class ExportImagesCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void write(Location folder, String name, byte[] pixels, int offset, int side, int target) throws java.io.IOException {
+    private void write(Location folder, String name, byte[] pixels, int offset, int side, int target) throws IOException {
         BufferedImage digit = DigitImages.image(pixels, offset, side, 1, invert);
         if (target != side) digit = resize(digit, target);
         folder.child(name).write(png(digit));
     }
 
-    private static sparkprop.core.Augment readAugment(String spec) {
+    private static Augment readAugment(String spec) {
         try {
-            return sparkprop.core.Augment.parse(spec);
+            return Augment.parse(spec);
         } catch (IllegalArgumentException e) {
-            throw new sparkprop.core.BadInputException("--augment: " + e.getMessage());
+            throw new BadInputException("--augment: " + e.getMessage());
         }
     }
 
-    private static byte[] png(BufferedImage image) throws java.io.IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        javax.imageio.ImageIO.write(image, "png", bytes);
+    private static byte[] png(BufferedImage image) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", bytes);
         return bytes.toByteArray();
     }
 
