@@ -11,11 +11,12 @@ import java.util.Map;
  * @param blas          the driver's sgemm backend ("native", "vector", "java")
  * @param blasKernel    the driver's OpenBLAS kernel: pinned by OPENBLAS_CORETYPE, or the per-CPU default
  * @param blasExecutors each executor's backend, library and kernel (what decides the bits)
+ * @param sync          how the steps reached the executors: "stage" or "jobs" (config's sync is what was asked, e.g. "auto")
  * @param config        every setting of the run: the hyperparameters and the run settings
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record RunSummary(double testAccuracy, double testLoss, int epochs, int bestEpoch, Double valLoss, boolean complete,
                   boolean stoppedEarly, double trainSeconds, String modelFile, String modelSha256, String network, int parameters,
                   String master, int defaultParallelism, String blas, String blasKernel, java.util.List<String> blasExecutors,
-                  Map<String, String> config) {
+                  String sync, Map<String, String> config) {
 }

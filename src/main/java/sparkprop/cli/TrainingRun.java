@@ -24,6 +24,7 @@ import sparkprop.train.DataSizeDefaults;
 import sparkprop.train.Options;
 import sparkprop.train.EpochMetrics;
 import sparkprop.train.RunSettings;
+import sparkprop.train.Sync;
 import sparkprop.train.TrainConfig;
 import sparkprop.train.Trainer;
 import sparkprop.train.TrainingListener;
@@ -228,8 +229,10 @@ final class TrainingRun {
                 out.println("note: the checkpoint was trained with BLAS kernel " + resumedKernel + " and this run uses " + blas.kernel()
                         + ": it continues correctly, but not bit for bit as the first run would have (README, Reproducibility)");
             }
+            Sync.Choice sync = trainer.chooseSync(settings.sync());
+            if (sync.note() != null) out.println(sync.note());
             folder.writeMetrics(state.history()); // a crash after an epoch's metrics but before its checkpoint leaves a line too many
-            TrainingResult result = trainer.run(state, new EpochWriter(trainer, new ConsoleProgress(config.epochs(), out)), untilEpoch);
+            TrainingResult result = trainer.run(state, new EpochWriter(trainer, new ConsoleProgress(config.epochs(), out)), untilEpoch, sync.mode());
             boolean complete = isComplete(config, state);
             boolean stoppedEarly = result.stoppedEarly() || state.selection().shouldStop(config.patience());
             String sha = folder.saveModel(result.model());
@@ -240,7 +243,7 @@ final class TrainingRun {
                     Double.isNaN(kept.valLoss()) ? null : kept.valLoss(), complete, stoppedEarly,
                     result.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(), folder.model().toString(), sha,
                     trainer.spec().toString(), trainer.spec().parameterCount(), sc.master(), sc.defaultParallelism(), Blas.backend(), Blas.kernel(),
-                    blas.executors(), allSettings);
+                    blas.executors(), sync.mode().id(), allSettings);
             folder.writeSummary(summary);
             out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
                     result.bestEpoch(), result.history().size(), stoppedEarly ? ", stopped early" : "", summary.trainSeconds());

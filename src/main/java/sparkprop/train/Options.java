@@ -170,6 +170,9 @@ public final class Options {
                     "a whole number >= 0 (0 turns early stopping off)"),
             whole("partitions", Scope.RUN, "partitions", "P", "Spark partitions holding the shards (0: one per core); never changes the result.",
                     v -> v >= 0, "0 (one per core) or a positive whole number"),
+            new Option<>("sync", Scope.RUN, "sync", "MODE", "How steps reach the executors: stage (one gang-scheduled Spark stage per "
+                    + "epoch runs all its steps), jobs (a Spark job per step), auto (the stage where it can run); never changes the result.",
+                    Sync::parse, Sync::id, null, null, "auto"),
             text("master", "URL", "Spark master; spark-submit's own master wins when this is not given.", s -> !s.isBlank(),
                     "a Spark master URL such as local[*] or spark://host:7077"),
             text("out", "DIR", "Run folder (" + RunSettings.TIMESTAMP + " becomes the start time); must not exist or be empty.", null, null));

@@ -11,10 +11,9 @@ import sparkprop.shards.ShardLayout;
 import sparkprop.shards.ShardSampler;
 
 /**
- * The training loop without Spark, in one thread: the same shards, per-shard gradients and exact
- * sums, the same {@link DriverStep} and {@link ModelSelection}, so it ends in the same bits as
- * {@link Trainer} on any partitioning. It is the reference the distributed loop is tested against,
- * and the benchmark's measure of what Spark costs.
+ * The training loop without Spark, in one thread: the same {@link TrainingLoop} with every shard's
+ * gradient computed here. The reference the distributed loop is tested against, and the
+ * benchmark's measure of what Spark costs.
  */
 public final class PlainLoop {
     private PlainLoop() {
@@ -26,42 +25,29 @@ public final class PlainLoop {
         ShardLayout layout = new ShardLayout(train.count(), config.shards(), 1);
         List<ShardBlock> blocks = new ArrayList<>();
         for (int s = 0; s < config.shards(); s++) blocks.add(new ShardBlock(s, layout.shardStart(s), train.slice(layout.shardStart(s), layout.shardSize(s))));
-        int steps = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
-        TrainingState state = TrainingState.fresh(config, spec);
-        DriverStep driver = new DriverStep(config, spec, steps);
-        float[] gradient = new float[spec.parameterCount()];
-        long start = System.nanoTime();
-        boolean stoppedEarly = false;
-        for (int epoch = 0; epoch < config.epochs(); epoch++) {
-            long epochStart = System.nanoTime();
-            double lossSum = 0;
-            float rate = 0;
-            for (int step = 0; step < steps; step++) {
-                StepPlan plan = new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout);
-                GradientSum sum = ShardWork.stepGradient(spec, state.params(), blocks.iterator(), plan, config.dropoutRates(), config.augment());
-                sum.meanGradient(gradient, config.batchSize());
-                rate = driver.apply(state, (long) epoch * steps + step, gradient);
-                lossSum += sum.lossSum();
-            }
-            double seconds = (System.nanoTime() - epochStart) / 1e9;
-            Forward.Score validation = Forward.Score.EMPTY;
-            if (config.validation() > 0) {
+        TrainingLoop.StepGradients here = (params, plan, gradient) -> {
+            GradientSum sum = ShardWork.stepGradient(spec, params, blocks.iterator(), plan, config.dropoutRates(), config.augment());
+            sum.meanGradient(gradient, plan.batch());
+            return new GradientSum.Totals(sum.lossSum(), sum.examples(), sum.diverged());
+        };
+        TrainingLoop.EpochScores scores = new TrainingLoop.EpochScores() {
+            @Override
+            public Forward.Score validation(float[] model) {
+                Forward.Score total = Forward.Score.EMPTY;
                 for (ShardBlock b : blocks) {
                     int[] held = ShardSampler.validation(config.seed(), b.shard(), b.examples().count(), layout.share(config.validation(), b.shard()));
-                    validation = validation.plus(Forward.score(spec, state.model(), b.examples(), held));
+                    total = total.plus(Forward.score(spec, model, b.examples(), held));
                 }
+                return total;
             }
-            Forward.Score score = Forward.score(spec, state.model(), test, Forward.all(test.count()));
-            long seen = (long) steps * config.batchSize();
-            state.endEpoch(new EpochMetrics(epoch + 1, lossSum / seen, validation.meanLoss(), validation.accuracy(), score.meanLoss(),
-                    score.accuracy(), seconds, seen / seconds, rate, steps));
-            if (state.selection().shouldStop(config.patience())) {
-                stoppedEarly = true;
-                break;
+
+            @Override
+            public Forward.Score test(float[] model) {
+                return Forward.score(spec, model, test, Forward.all(test.count()));
             }
-        }
-        ModelSelection kept = state.selection();
-        return new TrainingResult(new Model(spec, kept.bestParams().clone()), kept.bestEpoch(), state.history(),
-                (System.nanoTime() - start) / 1e9, stoppedEarly);
+        };
+        int steps = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
+        return new TrainingLoop(config, spec, layout, steps, Model.UINT8).run(TrainingState.fresh(config, spec), here, scores,
+                new TrainingListener() { }, config.epochs());
     }
 }

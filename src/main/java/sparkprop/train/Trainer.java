@@ -21,10 +21,12 @@ import sparkprop.shards.ShardSampler;
 import sparkprop.shards.ShardedData;
 
 /**
- * Synchronous data-parallel SGD on Spark. Each step: broadcast the parameters, let every
- * partition sum the gradients of its shards' part of the global batch, tree-reduce the exact sums
- * to the driver, update there, destroy the broadcast. Same seed and shard count give the same
- * bits on any number of executors (see {@link GradientSum}).
+ * Synchronous data-parallel SGD on Spark: the data read and cached in partitions, and the
+ * {@link TrainingLoop} fed by them. Each step the parameters go out to every partition, each sums
+ * the exact gradients of its shards' part of the global batch, the sums come back and the driver
+ * updates. The vehicle is one gang-scheduled stage per epoch ({@link StageGradients}) where it can
+ * run, else a Spark job per step ({@link #stepGradient}). Same seed and shard count give the same
+ * bits on any number of executors and in either mode (see {@link GradientSum}).
  */
 public final class Trainer {
     /**
@@ -56,10 +58,14 @@ public final class Trainer {
      * <li>Each executor sets up the bundled native BLAS as it starts ({@link NativeBlasPlugin}),
      *     before anything else in it can ask netlib first.</li>
      * <li>Kryo, when chosen as Spark's serializer, is given {@link KryoRecords} to carry our records.</li>
+     * <li>A training stage ({@link Sync#STAGE}) relaunched after an executor loss needs every slot
+     *     again; Spark checks for them every 15 s unless told otherwise.</li>
      * </ul>
      */
     public static void tune(org.apache.spark.SparkConf conf) {
         conf.setIfMissing("spark.task.maxDirectResultSize", "128m");
+        // A training stage launched again after an executor loss waits for free slots: check every second, not every 15.
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
         KryoRecords.register(conf);
         NativeBlasPlugin.register(conf);
     }
@@ -222,44 +228,81 @@ public final class Trainer {
     /**
      * Runs from {@code state} until {@code untilEpoch} epochs are done (at most the configured
      * number), or early stop; stopping before the end leaves a state that {@link #run} continues.
+     * Steps run in one stage per epoch where that can run here, else as a job each ({@link #chooseSync}).
      */
     public TrainingResult run(TrainingState state, TrainingListener listener, int untilEpoch) {
-        DriverStep driver = new DriverStep(config, spec, stepsPerEpoch);
-        float[] gradient = new float[spec.parameterCount()];
-        long start = System.nanoTime();
-        boolean stoppedEarly = false;
-        for (int epoch = state.epochsDone(); epoch < Math.min(untilEpoch, config.epochs()); epoch++) {
-            long epochStart = System.nanoTime();
-            double lossSum = 0;
-            long seen = 0;
-            float rate = 0;
-            for (int step = 0; step < stepsPerEpoch; step++) {
-                StepPlan plan = new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout);
-                GradientSum.Totals sum = stepGradient(state.params(), plan, gradient);
-                if (sum.diverged() || !Double.isFinite(sum.lossSum())) {
-                    throw new TrainingDivergedException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
-                            + ": the loss became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
+        return run(state, listener, untilEpoch, chooseSync(Sync.AUTO).mode());
+    }
+
+    /** The same with the way steps reach the executors chosen: {@link Sync#STAGE} or {@link Sync#JOBS}; the bits are the same. */
+    public TrainingResult run(TrainingState state, TrainingListener listener, int untilEpoch, Sync mode) {
+        TrainingLoop loop = new TrainingLoop(config, spec, layout, stepsPerEpoch, input);
+        try (TrainingLoop.StepGradients steps = stepGradients(mode)) {
+            return loop.run(state, steps, new TrainingLoop.EpochScores() {
+                @Override
+                public Forward.Score validation(float[] model) {
+                    return score(model, train, true);
                 }
-                rate = driver.apply(state, (long) epoch * stepsPerEpoch + step, gradient);
-                lossSum += sum.lossSum();
-                seen += sum.examples();
-                listener.stepFinished(epoch, step, stepsPerEpoch, lossSum / seen, seen, (System.nanoTime() - epochStart) / 1e9);
-            }
-            double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
-            Forward.Score validation = config.validation() > 0 ? score(state.model(), train, true) : Forward.Score.EMPTY;
-            Forward.Score testScore = test == null ? Forward.Score.EMPTY : score(state.model(), test, false);
-            EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / seen, validation.meanLoss(), validation.accuracy(),
-                    testScore.meanLoss(), testScore.accuracy(), epochSeconds, seen / epochSeconds, rate, stepsPerEpoch);
-            state.endEpoch(metrics);
-            listener.epochFinished(metrics, state);
-            if (state.selection().shouldStop(config.patience())) {
-                stoppedEarly = true;
+
+                @Override
+                public Forward.Score test(float[] model) {
+                    return test == null ? Forward.Score.EMPTY : score(model, test, false);
+                }
+            }, listener, untilEpoch);
+        }
+    }
+
+    /** How steps get their gradients in {@code mode}. */
+    TrainingLoop.StepGradients stepGradients(Sync mode) {
+        return switch (mode) {
+            case STAGE -> new StageGradients(sc, train, spec, config, layout, stepsPerEpoch);
+            case JOBS -> this::stepGradient;
+            case AUTO -> throw new IllegalArgumentException("choose the mode first (chooseSync)");
+        };
+    }
+
+    /**
+     * The way this run's steps reach the executors, given what was asked. The stage needs every
+     * partition's task running at once: Spark refuses such a (barrier) stage under dynamic allocation,
+     * and cannot run it with fewer task slots than partitions. {@link Sync#AUTO} then falls back to
+     * a job per step and says why; {@link Sync#STAGE} is refused naming the reason.
+     */
+    public Sync.Choice chooseSync(Sync requested) {
+        if (requested == Sync.JOBS) return new Sync.Choice(Sync.JOBS, null);
+        String reason = stageUnavailable();
+        if (reason == null) return new Sync.Choice(Sync.STAGE, null);
+        if (requested == Sync.STAGE) throw new BadInputException("--sync stage: " + reason + " (--sync auto runs a job per step instead)");
+        return new Sync.Choice(Sync.JOBS, "sync: a Spark job per step, since " + reason);
+    }
+
+    /** Why one stage cannot hold every partition's task here, or null when it can. */
+    private String stageUnavailable() {
+        if (!sc.isLocal() && sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+            return "dynamic allocation is on (spark.dynamicAllocation.enabled) and Spark refuses gang-scheduled stages with it";
+        }
+        int slots = taskSlots();
+        // Executors of a cluster may still be registering: give them the time Spark gives a job's first tasks.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (slots < layout.partitions() && !sc.isLocal() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 break;
             }
+            slots = taskSlots();
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        ModelSelection kept = state.selection();
-        return new TrainingResult(model(kept.bestParams().clone()), kept.bestEpoch(), state.history(), seconds, stoppedEarly);
+        if (slots < layout.partitions()) {
+            return "the data is in " + layout.partitions() + " partitions and Spark has " + slots + " task slots, and the stage needs a slot "
+                    + "for each at once (--partitions " + Math.max(1, slots) + " would fit)";
+        }
+        return null;
+    }
+
+    /** Tasks Spark can run at once with the default resource profile. */
+    private int taskSlots() {
+        org.apache.spark.SparkContext context = sc.sc();
+        return context.maxNumConcurrentTasks(context.resourceProfileManager().defaultResourceProfile());
     }
 
     /**

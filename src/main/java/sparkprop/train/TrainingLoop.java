@@ -1,0 +1,94 @@
+package sparkprop.train;
+
+import sparkprop.core.Model;
+import sparkprop.core.NetworkSpec;
+import sparkprop.shards.Forward;
+import sparkprop.shards.ShardLayout;
+
+/**
+ * The training loop, written once. Each step it asks for the step's exact mean gradient and lets
+ * the {@link DriverStep} update the state; after each epoch it scores the model and offers it to
+ * the selection. Where a step's gradient comes from (this thread, a Spark job per step, or the
+ * tasks of a long-running stage) is the only thing that differs between the plain loop and the
+ * Spark loops, so they end in the same bits.
+ */
+final class TrainingLoop {
+    /** How a step's mean gradient is obtained. */
+    interface StepGradients extends AutoCloseable {
+        /** Writes the mean gradient of step {@code plan} at {@code params} into {@code gradient}; returns its loss and count. */
+        GradientSum.Totals compute(float[] params, StepPlan plan, float[] gradient);
+
+        /** The epoch's last step is done: whatever holds the executors for steps lets them go, so the model can be scored. */
+        default void epochDone() {
+        }
+
+        /** The run ended, normally or not. */
+        @Override
+        default void close() {
+        }
+    }
+
+    /** How the model is judged after each epoch. */
+    interface EpochScores {
+        /** On the examples held out of training (called only with {@code --validation}). */
+        Forward.Score validation(float[] model);
+
+        /** On the test set ({@link Forward.Score#EMPTY} for none). */
+        Forward.Score test(float[] model);
+    }
+
+    private final TrainConfig config;
+    private final NetworkSpec spec;
+    private final ShardLayout layout;
+    private final int stepsPerEpoch;
+    private final String input;
+
+    TrainingLoop(TrainConfig config, NetworkSpec spec, ShardLayout layout, int stepsPerEpoch, String input) {
+        this.config = config;
+        this.spec = spec;
+        this.layout = layout;
+        this.stepsPerEpoch = stepsPerEpoch;
+        this.input = input;
+    }
+
+    /** Runs from {@code state} until {@code untilEpoch} epochs are done (at most the configured number), or early stop. */
+    TrainingResult run(TrainingState state, StepGradients gradients, EpochScores scores, TrainingListener listener, int untilEpoch) {
+        DriverStep driver = new DriverStep(config, spec, stepsPerEpoch);
+        float[] gradient = new float[spec.parameterCount()];
+        long start = System.nanoTime();
+        boolean stoppedEarly = false;
+        for (int epoch = state.epochsDone(); epoch < Math.min(untilEpoch, config.epochs()); epoch++) {
+            long epochStart = System.nanoTime();
+            double lossSum = 0;
+            long seen = 0;
+            float rate = 0;
+            for (int step = 0; step < stepsPerEpoch; step++) {
+                StepPlan plan = new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout);
+                GradientSum.Totals sum = gradients.compute(state.params(), plan, gradient);
+                if (sum.diverged() || !Double.isFinite(sum.lossSum())) {
+                    throw new TrainingDivergedException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
+                            + ": the loss became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
+                }
+                rate = driver.apply(state, (long) epoch * stepsPerEpoch + step, gradient);
+                lossSum += sum.lossSum();
+                seen += sum.examples();
+                listener.stepFinished(epoch, step, stepsPerEpoch, lossSum / seen, seen, (System.nanoTime() - epochStart) / 1e9);
+            }
+            gradients.epochDone();
+            double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+            Forward.Score validation = config.validation() > 0 ? scores.validation(state.model()) : Forward.Score.EMPTY;
+            Forward.Score test = scores.test(state.model());
+            EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / seen, validation.meanLoss(), validation.accuracy(),
+                    test.meanLoss(), test.accuracy(), epochSeconds, seen / epochSeconds, rate, stepsPerEpoch);
+            state.endEpoch(metrics);
+            listener.epochFinished(metrics, state);
+            if (state.selection().shouldStop(config.patience())) {
+                stoppedEarly = true;
+                break;
+            }
+        }
+        ModelSelection kept = state.selection();
+        return new TrainingResult(new Model(spec, kept.bestParams().clone(), input), kept.bestEpoch(), state.history(),
+                (System.nanoTime() - start) / 1e9, stoppedEarly);
+    }
+}
