@@ -19,6 +19,7 @@ import sparkprop.core.Model;
 import sparkprop.tables.TableShards;
 import sparkprop.train.Options;
 import sparkprop.train.TrainConfig;
+import sparkprop.train.Sync;
 import sparkprop.train.Trainer;
 import sparkprop.train.TrainingListener;
 import sparkprop.train.TrainingResult;
@@ -36,11 +37,13 @@ import sparkprop.train.TrainingState;
 public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, NeuralNetClassifier, NeuralNetClassificationModel>
         implements DefaultParamsWritable {
     // Set by uid() while the Scala constructors run (see ConstructionUid): no initializer here, or it would be reset after them.
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NeuralNetClassifier.class);
     private String uid;
     private NeuralNetParams table;
     private IntParam blockSize;
     private Param<Vector> initialWeights;
     private IntParam partitions;
+    private Param<String> sync;
 
     public NeuralNetClassifier() {
         this(Identifiable.randomUID("nnc"));
@@ -61,6 +64,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
         }
         setDefault(blockSize(), NeuralNetParams.BLOCK_SIZE);
         setDefault(partitions(), 0);
+        setDefault(sync(), Sync.AUTO.id());
     }
 
     @Override
@@ -99,6 +103,15 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
         return partitions;
     }
 
+    /** How steps reach the executors, as --sync: "stage", "jobs" or "auto" (the stage where it can run); never changes the result. */
+    public Param<String> sync() {
+        if (sync == null) {
+            sync = new Param<>(this, "sync", "how steps reach the executors: stage, jobs or auto (the stage where it can run)",
+                    NeuralNetParams.check(v -> java.util.Arrays.stream(Sync.values()).anyMatch(m -> m.id().equals(v))));
+        }
+        return sync;
+    }
+
     public Param<String> activation() { return table().get("activation"); }
     public Param<String> loss() { return table().get("loss"); }
     public Param<String> output() { return table().get("output"); }
@@ -131,6 +144,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     public NeuralNetClassifier setBlockSize(int v) { return (NeuralNetClassifier) set(blockSize(), v); }
     public NeuralNetClassifier setInitialWeights(Vector v) { return (NeuralNetClassifier) set(initialWeights(), v); }
     public NeuralNetClassifier setPartitions(int v) { return (NeuralNetClassifier) set(partitions(), v); }
+    public NeuralNetClassifier setSync(String v) { return (NeuralNetClassifier) set(sync(), v); }
     public NeuralNetClassifier setActivation(String v) { return (NeuralNetClassifier) set(activation(), v); }
     public NeuralNetClassifier setLoss(String v) { return (NeuralNetClassifier) set(loss(), v); }
     public NeuralNetClassifier setOptimizer(String v) { return (NeuralNetClassifier) set(optimizer(), v); }
@@ -186,7 +200,9 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
                 }
                 for (int i = 0; i < w.length; i++) state.params()[i] = (float) w[i];
             }
-            TrainingResult result = trainer.run(state, new TrainingListener() { });
+            Sync.Choice mode = trainer.chooseSync(Sync.parse(getOrDefault(sync())));
+            if (mode.note() != null) LOG.warn(mode.note());
+            TrainingResult result = trainer.run(state, new TrainingListener() { }, config.epochs(), mode.mode());
             return new NeuralNetClassificationModel(uid(), result.model());
         } finally {
             shards.blocks().unpersist(false);

@@ -117,6 +117,11 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         return PackedSum.meanOf(Arrays.asList(parts), gradient, plan.batch());
     }
 
+    /** The run's token, which every task's request must carry. */
+    StepMessages.Token token() {
+        return token;
+    }
+
     /** The longest any task took to compute its sums of the last step (the rest of the step is overhead). */
     synchronized long slowestComputeNanos() {
         return slowestCompute;

@@ -79,6 +79,9 @@ class TrainCommandTest {
         }
         assertEquals(ModelFile.sha256Hex(Files.readAllBytes(out.resolve("model.bin"))), summary.get("model_sha256").asText());
         assertEquals("64,24,10", summary.get("config").get("layers").asText());
+        // Two partitions on two cores: every step of an epoch ran in one stage.
+        assertEquals("stage", summary.get("sync").asText(), summary.toString());
+        assertEquals("auto", summary.get("config").get("sync").asText());
 
         // The summary's accuracy is that of the saved model, recomputed here by the core alone.
         Model model = Model.load(out.resolve("model.bin"));

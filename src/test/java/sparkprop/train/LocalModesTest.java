@@ -1,6 +1,7 @@
 package sparkprop.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,11 +31,17 @@ class LocalModesTest {
     }
 
     private float[] trainOn(String master, Dataset data, Consumer<SparkConf> settings, String augment) {
+        return trainOn(master, data, settings, augment, Sync.AUTO);
+    }
+
+    private float[] trainOn(String master, Dataset data, Consumer<SparkConf> settings, String augment, Sync sync) {
         JavaSparkContext sc = SparkTestContext.start(master, settings);
         try {
             Trainer trainer = TestConfigs.trainer(sc, data, "layers", "64,20,10", "shards", "4", "batch-size", "32",
                     "epochs", "2", "seed", "3", "validation", "40", "augment", augment);
-            return trainer.run(trainer.initialState(), new TrainingListener() { }).model().params();
+            Sync mode = trainer.chooseSync(sync).mode();
+            assertEquals(sync == Sync.JOBS ? Sync.JOBS : Sync.STAGE, mode, "a partition per core: the stage runs");
+            return trainer.run(trainer.initialState(), new TrainingListener() { }, Integer.MAX_VALUE, mode).model().params();
         } finally {
             sc.stop();
         }
@@ -44,6 +51,14 @@ class LocalModesTest {
     void localOneAndLocalTwoGiveBitIdenticalModels() throws Exception {
         Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
         assertArrayEquals(trainOn("local[1]", data), trainOn("local[2]", data));
+    }
+
+    /** Every step of an epoch in one stage on one core, a job per step on two: the same bits. */
+    @Test
+    void theStageOnLocalOneEqualsAJobPerStepOnLocalTwo() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
+        String spec = "shift=1,rotate=10";
+        assertArrayEquals(trainOn("local[2]", data, conf -> { }, spec, Sync.JOBS), trainOn("local[1]", data, conf -> { }, spec, Sync.STAGE));
     }
 
     /** Distortions drawn on the executors from (seed, epoch, step, shard, example): the same bits however shards meet partitions. */
