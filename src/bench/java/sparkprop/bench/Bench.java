@@ -80,6 +80,11 @@ public final class Bench {
         if (!Arrays.asList(args).contains("--dataframe-only")) augmentation(dataset);
         try (JavaSparkContext sc = new JavaSparkContext(localConf())) {
             sc.setLogLevel("ERROR");
+            if (Arrays.asList(args).contains("--sync-only")) {
+                syncModes(sc, dataset, seeds);
+                write(out);
+                return;
+            }
             if (Arrays.asList(args).contains("--step-only")) {
                 stepOverheadAndMemory(sc, dataset, data);
             } else if (!Arrays.asList(args).contains("--dataframe-only")) {
@@ -393,6 +398,93 @@ public final class Bench {
         return conf;
     }
 
+
+    // --- 6. the stage against a job per step ------------------------------------------------------
+
+    /**
+     * 6. The two ways steps reach the executors, side by side on local[2]: the step overhead of each
+     * (step time minus the slowest task's compute, which the stage's tasks report; a job per step
+     * computes the same work, so its overhead is taken against the stage's compute), and time to
+     * 97% / 98% with the defaults against the plain loop on one thread, with the first epoch apart.
+     */
+    static void syncModes(JavaSparkContext sc, sparkprop.data.Dataset dataset, int seeds) throws Exception {
+        System.out.println("\n== 6a. Step overhead, local[2], batch 512, 2 partitions (ms: median step, slowest task's compute, overhead)");
+        List<Map<String, Object>> overheads = new ArrayList<>();
+        for (String layers : new String[]{"784,256,10", "784,800,10"}) {
+            TrainConfig config = TrainConfig.defaults().with("layers", layers);
+            Trainer trainer = new Trainer(sc, dataset, config, 2);
+            float[] params = trainer.initialState().params();
+            float[] gradient = new float[params.length];
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("net", layers);
+            double stageCompute = Double.NaN;
+            for (sparkprop.train.Sync mode : new sparkprop.train.Sync[]{sparkprop.train.Sync.STAGE, sparkprop.train.Sync.JOBS}) {
+                List<Double> steps = new ArrayList<>(), computes = new ArrayList<>();
+                try (BenchAccess.Steps source = BenchAccess.steps(trainer, mode)) {
+                    for (int k = 0; k < 100; k++) {
+                        StepPlan plan = new StepPlan(config.seed(), 0, 0, k % trainer.stepsPerEpoch(), config.batchSize(), trainer.layout());
+                        long t = System.nanoTime();
+                        source.step(params, plan, gradient);
+                        double ms = (System.nanoTime() - t) / 1e6;
+                        if (k < 20) continue; // warm-up
+                        steps.add(ms);
+                        if (source.slowestComputeNanos() >= 0) computes.add(source.slowestComputeNanos() / 1e6);
+                    }
+                }
+                double step = median(steps.stream().mapToDouble(Double::doubleValue).toArray());
+                if (mode == sparkprop.train.Sync.STAGE) {
+                    double[] overhead = new double[steps.size()];
+                    for (int i = 0; i < overhead.length; i++) overhead[i] = steps.get(i) - computes.get(i);
+                    stageCompute = median(computes.stream().mapToDouble(Double::doubleValue).toArray());
+                    row.put("stage_step_ms", step);
+                    row.put("stage_compute_ms", stageCompute);
+                    row.put("stage_overhead_ms", median(overhead));
+                    System.out.printf("%-12s stage: %6.2f  %6.2f  %6.2f%n", layers, step, stageCompute, median(overhead));
+                } else {
+                    row.put("jobs_step_ms", step);
+                    row.put("jobs_overhead_ms", step - stageCompute);
+                    System.out.printf("%-12s jobs:  %6.2f  %6.2f  %6.2f (against the stage's compute)%n", layers, step, stageCompute, step - stageCompute);
+                }
+            }
+            trainer.release();
+            overheads.add(row);
+        }
+
+        System.out.println("\n== 6b. Time to 97% / 98%, defaults, local[2]: the stage, a job per step, the plain loop on one thread");
+        List<Map<String, Object>> runs = new ArrayList<>();
+        List<double[]> stage = new ArrayList<>(), jobs = new ArrayList<>(), plain = new ArrayList<>();
+        List<Double> firstEpochs = new ArrayList<>(), laterEpochs = new ArrayList<>();
+        for (int seed = 1; seed <= seeds; seed++) {
+            TrainConfig config = TrainConfig.defaults().with("seed", String.valueOf(seed));
+            Trainer trainer = new Trainer(sc, dataset, config);
+            sparkprop.train.TrainingResult inStage = trainer.run(trainer.initialState(), new TrainingListener() { }, config.epochs(),
+                    sparkprop.train.Sync.STAGE);
+            sparkprop.train.TrainingResult perJob = trainer.run(trainer.initialState(), new TrainingListener() { }, config.epochs(),
+                    sparkprop.train.Sync.JOBS);
+            trainer.release();
+            PlainLoop loop = PlainLoop.run(dataset, config);
+            double[] s = reach(inStage.history()), j = reach(perJob.history()), p = reach(loop.history);
+            boolean same = Arrays.equals(inStage.model().params(), perJob.model().params()) && Arrays.equals(inStage.model().params(), loop.params);
+            firstEpochs.add(inStage.history().get(0).epochSeconds());
+            for (int e = 1; e < inStage.history().size(); e++) laterEpochs.add(inStage.history().get(e).epochSeconds());
+            System.out.printf("seed %d: stage 97%% %s, 98%% %s; jobs 97%% %s, 98%% %s; plain 97%% %s, 98%% %s; first epoch %.2f s in the stage;"
+                    + " the same bits in all three: %s%n", seed, fmt(s[0]), fmt(s[1]), fmt(j[0]), fmt(j[1]), fmt(p[0]), fmt(p[1]),
+                    inStage.history().get(0).epochSeconds(), same);
+            stage.add(s);
+            jobs.add(j);
+            plain.add(p);
+            runs.add(Map.of("seed", seed, "stage_97_s", s[0], "stage_98_s", s[1], "jobs_97_s", j[0], "jobs_98_s", j[1], "plain_97_s", p[0],
+                    "plain_98_s", p[1], "first_epoch_s", inStage.history().get(0).epochSeconds(), "bit_identical", same));
+        }
+        double s98 = medianOf(stage, 1), j98 = medianOf(jobs, 1), p98 = medianOf(plain, 1);
+        double later = median(laterEpochs.stream().mapToDouble(Double::doubleValue).toArray());
+        double first = median(firstEpochs.stream().mapToDouble(Double::doubleValue).toArray());
+        System.out.printf("median to 98%%: stage %s, jobs %s, plain %s; stage / plain %.2fx (target <= 0.8x); jobs / stage %.2fx;"
+                + " first epoch %.2f s, later %.2f s%n", fmt(s98), fmt(j98), fmt(p98), s98 / p98, j98 / s98, first, later);
+        RESULTS.put("sync_modes", Map.of("step_overhead", overheads, "runs", runs, "stage_98_s", s98, "jobs_98_s", j98, "plain_98_s", p98,
+                "stage_97_s", medianOf(stage, 0), "jobs_97_s", medianOf(jobs, 0), "plain_97_s", medianOf(plain, 0),
+                "first_epoch_s", first, "later_epoch_s", later));
+    }
 
     // --- 3. time to accuracy -------------------------------------------------------------------
 

@@ -17,6 +17,35 @@ public final class BenchAccess {
         return trainer.stepGradient(params, plan, gradient, tree);
     }
 
+    /** Steps as a run in {@code mode} takes them, to be timed one by one; close after. */
+    public static Steps steps(Trainer trainer, Sync mode) {
+        return new Steps(trainer.stepGradients(mode));
+    }
+
+    /** A mode's step source. */
+    public static final class Steps implements AutoCloseable {
+        private final TrainingLoop.StepGradients gradients;
+
+        Steps(TrainingLoop.StepGradients gradients) {
+            this.gradients = gradients;
+        }
+
+        public GradientSum.Totals step(float[] params, StepPlan plan, float[] gradient) {
+            return gradients.compute(params, plan, gradient);
+        }
+
+        /** In the stage: the longest any task computed in the last step (ns); -1 for a job per step, whose tasks do not report it. */
+        public long slowestComputeNanos() {
+            return gradients instanceof StageGradients stage ? stage.slowestComputeNanos() : -1;
+        }
+
+        @Override
+        public void close() {
+            gradients.epochDone();
+            gradients.close();
+        }
+    }
+
     public static List<ShardBlock> blocks(Trainer trainer) {
         return trainer.train().collect();
     }

@@ -35,6 +35,12 @@ final class SparkContexts {
         String kernel = pinnedKernel();
         if (kernel != null) conf.setIfMissing("spark.executorEnv.OPENBLAS_CORETYPE", kernel);
         Trainer.tune(conf);
+        // A standalone worker hands the processes it launches (a cluster-mode driver too) the cluster's secret in
+        // this variable, never as a setting; Spark's executors read it there, but a driver insists on the setting.
+        String handedSecret = System.getenv("_SPARK_AUTH_SECRET");
+        if (conf.getBoolean("spark.authenticate", false) && !conf.contains("spark.authenticate.secret") && handedSecret != null) {
+            conf.set("spark.authenticate.secret", handedSecret);
+        }
         if (explicitMaster != null) conf.setMaster(explicitMaster); else conf.setIfMissing("spark.master", fallbackMaster);
         JavaSparkContext sc = new JavaSparkContext(conf);
         sc.setLogLevel("WARN");

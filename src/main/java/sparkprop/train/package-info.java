@@ -1,2 +1,2 @@
-/** The Spark job: data cut into logical shards cached in partitions, and the synchronous step loop (broadcast, per-shard gradients, exact tree aggregation, update on the driver). */
+/** The training loop and what feeds it: options and configs, per-shard work and exact sums, the driver's step, steps run in one gang-scheduled stage per epoch or as a Spark job each, checkpoints. */
 package sparkprop.train;

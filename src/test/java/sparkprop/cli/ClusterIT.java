@@ -42,6 +42,9 @@ class ClusterIT {
     static final String MASTER = "spark://127.0.0.1:" + PORT;
     static final String UI = "http://127.0.0.1:18080/json/"; // the master's web UI: port + 1003, as scripts/cluster sets it
     static final List<String> WORKER_KERNELS = List.of("Sandybridge", "Nehalem");
+    /** The cluster runs with Spark's authentication on: every connection, the step exchange's too, must prove this secret. */
+    static final String SECRET = "cluster-it-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+    static final List<String> AUTH = List.of("--conf", "spark.authenticate=true", "--conf", "spark.authenticate.secret=" + SECRET);
     static Path data;
     static String hdfsData;
     static byte[] reference;
@@ -55,7 +58,7 @@ class ClusterIT {
         // run on any x86-64 CPU with AVX); the local[2] reference runs the pinned family, Haswell.
         Scripts.Result started = run(120, "scripts/cluster", "start", "--workers", "2", "--cores", "1", "--memory", "1g", "--port", PORT,
                 "--dir", WORK.resolve("cluster").toString(), "--worker-env", "1:OPENBLAS_CORETYPE=" + WORKER_KERNELS.get(0),
-                "--worker-env", "2:OPENBLAS_CORETYPE=" + WORKER_KERNELS.get(1));
+                "--worker-env", "2:OPENBLAS_CORETYPE=" + WORKER_KERNELS.get(1), AUTH.get(0), AUTH.get(1), AUTH.get(2), AUTH.get(3));
         assertEquals(0, started.code(), started.output());
         Scripts.Result status = run(30, "scripts/cluster", "status", "--dir", WORK.resolve("cluster").toString());
         assertTrue(status.output().contains("worker-2  pid") && status.output().contains("alive"), status.output());
@@ -81,6 +84,7 @@ class ClusterIT {
         List<String> a = new ArrayList<>(List.of(script));
         if (script.endsWith("submit")) {
             a.addAll(List.of("--master", MASTER, "--conf", "spark.executor.memory=1g", "--conf", "spark.driver.memory=512m"));
+            a.addAll(AUTH);
             a.addAll(submitOptions);
             a.add("train");
         }
@@ -107,6 +111,8 @@ class ClusterIT {
         summary.get("blas_executors").forEach(e -> executors.add(e.asText()));
         assertEquals(2, executors.size(), executors.toString());
         for (String e : executors) assertTrue(e.endsWith(": native (bundled OpenBLAS 0.3.28, kernel Haswell)"), e);
+        // Both executors' tasks ran every step of an epoch in one stage, over the authenticated exchange.
+        assertEquals("stage", summary.get("sync").asText(), summary.toString());
     }
 
     /**
@@ -204,8 +210,8 @@ class ClusterIT {
         System.out.println("killed the driver after " + linesAtKill + " epoch(s)");
         assertTrue(linesAtKill < 4, "the driver was killed before the end");
 
-        Scripts.Result resumed = run(300, "scripts/submit", "--master", MASTER, "--conf", "spark.executor.memory=1g", "train",
-                "--resume", out);
+        Scripts.Result resumed = run(300, "scripts/submit", "--master", MASTER, "--conf", "spark.executor.memory=1g", AUTH.get(0), AUTH.get(1),
+                AUTH.get(2), AUTH.get(3), "train", "--resume", out);
         assertEquals(0, resumed.code(), resumed.output());
         assertTrue(resumed.output().contains("resuming after epoch"), resumed.output());
         assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
