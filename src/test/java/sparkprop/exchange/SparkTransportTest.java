@@ -38,7 +38,9 @@ class SparkTransportTest {
     static void start() {
         sc = new JavaSparkContext(new SparkConf().setMaster("local[1]").setAppName("sparkprop-auth-test")
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-                .set("spark.authenticate", "true").set("spark.authenticate.secret", "the-application-secret"));
+                .set("spark.authenticate", "true").set("spark.authenticate.secret", "the-application-secret")
+                // The task side below must cross the socket, as an executor in another JVM does.
+                .set(SparkTransport.IN_PROCESS, "false"));
         sc.setLogLevel("ERROR");
         server = SparkTransport.here().serve("127.0.0.1", "127.0.0.1", 0, (request, reply) -> {
             String text = StandardCharsets.UTF_8.decode(request).toString();

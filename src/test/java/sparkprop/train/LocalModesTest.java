@@ -61,6 +61,14 @@ class LocalModesTest {
         assertArrayEquals(trainOn("local[2]", data, conf -> { }, spec, Sync.JOBS), trainOn("local[1]", data, conf -> { }, spec, Sync.STAGE));
     }
 
+    /** The stage's tasks on the network path, as executors in other JVMs use it, instead of the in-process one local mode takes. */
+    @Test
+    void theStageOverTheNetworkEqualsAJobPerStep() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
+        assertArrayEquals(trainOn("local[2]", data, conf -> { }, "none", Sync.JOBS),
+                trainOn("local[2]", data, conf -> conf.set("spark.sparkprop.exchange.inProcess", "false"), "none", Sync.STAGE));
+    }
+
     /** Distortions drawn on the executors from (seed, epoch, step, shard, example): the same bits however shards meet partitions. */
     @Test
     void augmentedTrainingIsBitIdenticalOnLocalOneAndLocalTwo() throws Exception {
