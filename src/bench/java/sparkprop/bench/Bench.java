@@ -138,6 +138,9 @@ public final class Bench {
     // --- 1. core throughput per backend ------------------------------------------------------
 
     static Map<String, BLAS> backends() {
+        // Unpack and hand netlib the OpenBLAS the jar carries first: netlib looks for a native library once per
+        // JVM, and asking it here before would leave the whole benchmark (Spark steps included) on the Vector API.
+        sparkprop.core.Blas.get();
         Map<String, BLAS> b = new LinkedHashMap<>();
         try {
             b.put("native", dev.ludovic.netlib.blas.NativeBLAS.getInstance());
@@ -481,9 +484,66 @@ public final class Bench {
         double first = median(firstEpochs.stream().mapToDouble(Double::doubleValue).toArray());
         System.out.printf("median to 98%%: stage %s, jobs %s, plain %s; stage / plain %.2fx (target <= 0.8x); jobs / stage %.2fx;"
                 + " first epoch %.2f s, later %.2f s%n", fmt(s98), fmt(j98), fmt(p98), s98 / p98, j98 / s98, first, later);
+        System.out.println("\n== 6c. One exchange, measured: the stage's messages over a loopback socket (spark-network-common)");
+        int[] widths = {128, 512, 1280, 2560, 5120};
+        int[] counts = new int[widths.length];
+        for (int i = 0; i < widths.length; i++) counts[i] = NetworkSpec.of(new int[]{784, widths[i], 10}, Activation.RELU, Loss.CE).parameterCount();
+        Map<String, Object> exchange = sparkprop.train.ExchangeCost.measure(counts);
+        RESULTS.put("exchange", exchange);
+        RESULTS.put("projection_stage", projectStage(exchange, widths));
         RESULTS.put("sync_modes", Map.of("step_overhead", overheads, "runs", runs, "stage_98_s", s98, "jobs_98_s", j98, "plain_98_s", p98,
                 "stage_97_s", medianOf(stage, 0), "jobs_97_s", medianOf(jobs, 0), "plain_97_s", medianOf(plain, 0),
                 "first_epoch_s", first, "later_epoch_s", later));
+    }
+
+    /**
+     * 6d. The stage on E executors of one core, a model of 6c's measurements (not measured): a step
+     * costs the compute of batch/E examples (one core's time, measured here) plus the exchange.
+     * Star: the driver sends every task the parameters and receives every task's sums over its one
+     * link (10 Gbit/s assumed), one round trip of latency, and adds the E sums (6c's cost per part).
+     * Binary tree (Thakur, Rabenseifner and Gropp 2005 for the family; not built yet): sums merged and
+     * parameters forwarded at each of ceil(log2(E+1)) levels, one message each way a level. A job per
+     * step (the earlier model): Spark's per-job floor at E machines (Drizzle, SOSP 2017) on top.
+     */
+    static Map<String, Object> projectStage(Map<String, Object> exchange, int[] widths) {
+        System.out.println("\n== 6d. Projected step ms (epoch s) on E one-core executors: star / tree / job per step (model of 6c, not measured)");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> costs = (List<Map<String, Object>>) exchange.get("by_parameters");
+        double rtt = Math.max(0.1, (double) exchange.get("tiny_round_trip_ms")); // a real network's round trip is at least ~0.1 ms
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < widths.length; i++) {
+            NetworkSpec spec = NetworkSpec.of(new int[]{784, widths[i], 10}, Activation.RELU, Loss.CE);
+            Map<String, Object> c = costs.get(i);
+            double bytes = ((Number) c.get("sum_bytes")).doubleValue() + ((Number) c.get("param_bytes")).doubleValue();
+            double add = (double) c.get("driver_add_ms_per_part"), merge = (double) c.get("merge_ms");
+            double oneCore512 = 1e3 * timeKernel(spec, 512, sparkprop.core.Blas.get());
+            for (int batch : new int[]{512, 8192}) {
+                double oneCore = oneCore512 * batch / 512.0;
+                int steps = 60000 / batch;
+                StringBuilder line = new StringBuilder(String.format("%-12s %,9d %5d  1 core %7.1f ms |", spec.describeSizes(), spec.parameterCount(), batch, oneCore));
+                for (int e : new int[]{8, 32, 128}) {
+                    double compute = oneCore / e;
+                    double star = compute + rtt + e * bytes / sparkprop.bench.Scaling.NETWORK_BYTES_PER_MS + e * add;
+                    int depth = (int) Math.ceil(Math.log(e + 1) / Math.log(2));
+                    double tree = compute + depth * (rtt + bytes / sparkprop.bench.Scaling.NETWORK_BYTES_PER_MS + merge) + add;
+                    double jobs = sparkprop.bench.Scaling.floorMs(e) + compute + e * (4.0 * spec.parameterCount() / sparkprop.bench.Scaling.NETWORK_BYTES_PER_MS + add);
+                    line.append(String.format("  %d: %5.0f/%5.0f/%5.0f (%5.1f/%5.1f/%5.1f)", e, star, tree, jobs, steps * star / 1e3, steps * tree / 1e3,
+                            steps * jobs / 1e3));
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("net", spec.describeSizes());
+                    row.put("parameters", spec.parameterCount());
+                    row.put("batch", batch);
+                    row.put("executors", e);
+                    row.put("one_core_ms", oneCore);
+                    row.put("star_ms", star);
+                    row.put("tree_ms", tree);
+                    row.put("jobs_ms", jobs);
+                    rows.add(row);
+                }
+                System.out.println(line);
+            }
+        }
+        return Map.of("network_bytes_per_ms", sparkprop.bench.Scaling.NETWORK_BYTES_PER_MS, "round_trip_ms", rtt, "rows", rows);
     }
 
     // --- 3. time to accuracy -------------------------------------------------------------------

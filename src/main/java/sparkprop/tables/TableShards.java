@@ -24,6 +24,7 @@ import sparkprop.data.Examples;
 import sparkprop.shards.ShardBlock;
 import sparkprop.shards.KryoRecords;
 import sparkprop.shards.ShardLayout;
+import sparkprop.shards.TaskSlots;
 
 /**
  * A table (a label column of class indices and a features column of ml Vectors) cut into the same
@@ -129,7 +130,7 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
         if (survey.problem() != null) throw new BadInputException(survey.problem());
         if (survey.rows() == 0) throw new BadInputException(naming.features() + ": the table has no rows");
         if (survey.rows() > Integer.MAX_VALUE) throw new BadInputException(naming.features() + ": " + survey.rows() + " rows; at most 2^31-1 fit");
-        int parts = partitions > 0 ? partitions : indexed.context().defaultParallelism();
+        int parts = TaskSlots.partitionsFor(indexed.context(), partitions);
         if (shards > survey.rows()) throw new BadInputException("shards " + shards + ": more than the table's " + survey.rows() + " rows");
         ShardLayout layout = new ShardLayout((int) survey.rows(), shards, parts);
         boolean pixels = input == null ? survey.uint8() : input.equals(Model.UINT8);

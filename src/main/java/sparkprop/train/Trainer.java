@@ -19,6 +19,7 @@ import sparkprop.shards.ShardBlock;
 import sparkprop.shards.ShardLayout;
 import sparkprop.shards.ShardSampler;
 import sparkprop.shards.ShardedData;
+import sparkprop.shards.TaskSlots;
 
 /**
  * Synchronous data-parallel SGD on Spark: the data read and cached in partitions, and the
@@ -79,14 +80,14 @@ public final class Trainer {
      * Reads and caches the data; fails here (before any step) on bad data or a config that does
      * not fit it.
      *
-     * @param partitions Spark partitions holding the shards (0: one per core); never changes the result
+     * @param partitions Spark partitions holding the shards (0: one per task slot, {@link TaskSlots}); never changes the result
      */
     public Trainer(JavaSparkContext sc, Dataset data, TrainConfig config, int partitions) {
         KryoRecords.check(sc.getConf());
         this.sc = sc;
         this.config = config;
         this.spec = check(data, config);
-        int parts = partitions > 0 ? partitions : sc.defaultParallelism();
+        int parts = TaskSlots.partitionsFor(sc.sc(), partitions);
         this.layout = new ShardLayout(data.train().count(), config.shards(), parts);
         this.stepsPerEpoch = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
         HadoopConf hadoop = HadoopConf.of(sc.hadoopConfiguration());
@@ -299,10 +300,8 @@ public final class Trainer {
         return null;
     }
 
-    /** Tasks Spark can run at once with the default resource profile. */
     private int taskSlots() {
-        org.apache.spark.SparkContext context = sc.sc();
-        return context.maxNumConcurrentTasks(context.resourceProfileManager().defaultResourceProfile());
+        return TaskSlots.available(sc.sc());
     }
 
     /**

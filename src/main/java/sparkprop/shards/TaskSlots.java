@@ -1,0 +1,28 @@
+package sparkprop.shards;
+
+import org.apache.spark.SparkContext;
+
+/**
+ * How many tasks Spark can run at once: what "one partition per core" means for the data's
+ * partitions, and what a training stage needs for every partition to run together.
+ */
+public final class TaskSlots {
+    private TaskSlots() {
+    }
+
+    /** Tasks Spark can run at once with the default resource profile (0 before any executor registers). */
+    public static int available(SparkContext sc) {
+        return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+    }
+
+    /**
+     * The partitions for "0: one per core": the task slots, so that a stage can hold every
+     * partition (Spark's default parallelism says 2 on a one-core cluster); Spark's default
+     * parallelism while no executor has registered yet.
+     */
+    public static int partitionsFor(SparkContext sc, int requested) {
+        if (requested > 0) return requested;
+        int slots = available(sc);
+        return slots > 0 ? slots : sc.defaultParallelism();
+    }
+}
