@@ -22,7 +22,31 @@ public final class TaskSlots {
      */
     public static int partitionsFor(SparkContext sc, int requested) {
         if (requested > 0) return requested;
-        int slots = available(sc);
+        int slots = sc.isLocal() ? available(sc) : settled(sc);
         return slots > 0 ? slots : sc.defaultParallelism();
+    }
+
+    /**
+     * A cluster's executors register in the first seconds of an application: the slots once the
+     * count has held still for a second (at most 15 s in all), 0 if none has come.
+     */
+    private static int settled(SparkContext sc) {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        int slots = available(sc);
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() < deadline && (slots == 0 || System.nanoTime() - stableSince < 1_000_000_000L)) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            int now = available(sc);
+            if (now != slots) {
+                slots = now;
+                stableSince = System.nanoTime();
+            }
+        }
+        return slots;
     }
 }
