@@ -66,6 +66,19 @@ public final class Bench {
             write(out);
             return;
         }
+        if (Arrays.asList(args).contains("--sync-only") && !stringOption(args, "--master", "").isEmpty()) {
+            // 6a on a cluster (scripts/bench --sync-only --master spark://... --jars ...): the step overhead over real sockets.
+            SparkConf conf = localConf().setMaster(stringOption(args, "--master", "")).set("spark.executor.memory", "2g")
+                    .set("spark.driver.host", "127.0.0.1");
+            if (!stringOption(args, "--jars", "").isEmpty()) conf.setJars(stringOption(args, "--jars", "").split(","));
+            try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+                sc.setLogLevel("ERROR");
+                if (Files.exists(out)) RESULTS.putAll(new ObjectMapper().readValue(out.toFile(), Map.class));
+                RESULTS.put("step_overhead_cluster", stepOverheadByMode(sc, sparkprop.data.Dataset.open(data, new Configuration()), "loopback cluster"));
+            }
+            write(out);
+            return;
+        }
         if (Arrays.asList(args).contains("--scaling-only")) {
             scalingOnCluster(sparkprop.data.Dataset.open(data, new Configuration()), stringOption(args, "--master", "local[2]"),
                     stringOption(args, "--jars", ""), out);
@@ -411,7 +424,13 @@ public final class Bench {
      * 97% / 98% with the defaults against the plain loop on one thread, with the first epoch apart.
      */
     static void syncModes(JavaSparkContext sc, sparkprop.data.Dataset dataset, int seeds) throws Exception {
-        System.out.println("\n== 6a. Step overhead, local[2], batch 512, 2 partitions (ms: median step, slowest task's compute, overhead)");
+        List<Map<String, Object>> overheads = stepOverheadByMode(sc, dataset, "local[2]");
+        syncTimeToAccuracy(sc, dataset, seeds, overheads);
+    }
+
+    /** 6a. Each mode's step overhead on {@code where}, 2 partitions. */
+    static List<Map<String, Object>> stepOverheadByMode(JavaSparkContext sc, sparkprop.data.Dataset dataset, String where) {
+        System.out.println("\n== 6a. Step overhead, " + where + ", batch 512, 2 partitions (ms: median step, slowest task's compute, overhead)");
         List<Map<String, Object>> overheads = new ArrayList<>();
         for (String layers : new String[]{"784,256,10", "784,800,10"}) {
             TrainConfig config = TrainConfig.defaults().with("layers", layers);
@@ -452,6 +471,12 @@ public final class Bench {
             trainer.release();
             overheads.add(row);
         }
+        return overheads;
+    }
+
+    /** 6b-6d. */
+    static void syncTimeToAccuracy(JavaSparkContext sc, sparkprop.data.Dataset dataset, int seeds, List<Map<String, Object>> overheads)
+            throws Exception {
 
         System.out.println("\n== 6b. Time to 97% / 98%, defaults, local[2]: the stage, a job per step, the plain loop on one thread");
         List<Map<String, Object>> runs = new ArrayList<>();

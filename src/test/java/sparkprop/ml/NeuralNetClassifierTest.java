@@ -97,6 +97,11 @@ class NeuralNetClassifierTest {
         assertArrayEquals(Files.readAllBytes(out.resolve("model.bin")), ModelFile.encode(model.network()));
         // And on 3 partitions instead of 2: the same bits.
         assertArrayEquals(ModelFile.encode(model.network()), ModelFile.encode(small().setPartitions(3).fit(train).network()));
+        // Steps in one stage per epoch (two partitions on two cores) or a job each: the same bits.
+        assertArrayEquals(ModelFile.encode(small().setSync("stage").fit(train).network()),
+                ModelFile.encode(small().setSync("jobs").fit(train).network()));
+        BadInputException tooMany = assertThrows(BadInputException.class, () -> small().setSync("stage").setPartitions(3).fit(train));
+        assertTrue(tooMany.getMessage().startsWith("--sync stage: the data is in 3 partitions"), tooMany.getMessage());
     }
 
     /** 2000 rows: batchSize and stepSize left unset fit the size as on the command line (batch 32, rate 0.4 x sqrt(32/512)). */
