@@ -35,6 +35,13 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private static final Logger LOG = LoggerFactory.getLogger(StageGradients.class);
     /** The exchange port; 0 (the default) picks a free one. Set it where a firewall must allow the executors in. */
     static final String PORT = "spark.sparkprop.exchange.port";
+    /**
+     * Above this many partitions the sums travel up a binary tree of the tasks instead of each to the
+     * driver. On one link the driver's share of a star grows with the partitions, a tree's with their
+     * logarithm: by scripts/bench 6c-6d (measured exchange costs, projected), past about 16 one-core
+     * executors the star stops paying at every net size measured.
+     */
+    static final String TREE_ABOVE = "spark.sparkprop.exchange.treeAbove";
     private static final long NONE = Long.MIN_VALUE;
     private static final long ENDED = Long.MAX_VALUE;
 
@@ -48,6 +55,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private final int maxAttempts;
     private final StepMessages.Token token = StepMessages.Token.random();
     private final Transport.Server server;
+    private final boolean tree;
 
     // The exchange's state, guarded by this.
     private int launch;
@@ -60,6 +68,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private final Transport.Reply[] waiting;
     private final byte[][] sums;
     private int received;
+    /** In a tree: where each task of this launch takes its children's sums, and the tasks waiting to hear their parent's. */
+    private final String[] addresses;
+    private final Transport.Reply[] waitingForTree;
+    private int placed;
     private long slowestCompute;
 
     StageGradients(JavaSparkContext sc, JavaRDD<ShardBlock> train, NetworkSpec spec, TrainConfig config, ShardLayout layout, int stepsPerEpoch) {
@@ -74,6 +86,9 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.delivered = new long[partitions];
         this.waiting = new Transport.Reply[partitions];
         this.sums = new byte[partitions][];
+        this.tree = partitions > sc.getConf().getInt(TREE_ABOVE, 16);
+        this.addresses = new String[partitions];
+        this.waitingForTree = new Transport.Reply[partitions];
         String host = sc.getConf().get("spark.driver.host");
         String bind = sc.getConf().get("spark.driver.bindAddress", host);
         this.server = SparkTransport.here().serve(bind, host, sc.getConf().getInt(PORT, 0), this);
@@ -112,9 +127,14 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                     launch(plan.epoch());
                 }
             }
-            parts = sums.clone();
+            parts = Arrays.stream(sums).filter(java.util.Objects::nonNull).toArray(byte[][]::new);
         }
         return PackedSum.meanOf(Arrays.asList(parts), gradient, plan.batch());
+    }
+
+    /** Whether the sums travel up a tree of the tasks. */
+    boolean tree() {
+        return tree;
     }
 
     /** The run's token, which every task's request must carry. */
@@ -156,7 +176,9 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             stage = null;
             for (int p = 0; p < partitions; p++) {
                 if (waiting[p] != null) waiting[p].fail("the run ended");
+                if (waitingForTree[p] != null) waitingForTree[p].fail("the run ended");
                 waiting[p] = null;
+                waitingForTree[p] = null;
             }
         }
         server.close();
@@ -186,17 +208,41 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                 reply.fail("no partition " + p + " in " + partitions);
                 return;
             }
+            if (request.step() == StepMessages.READY && request.sums().length > 0) {
+                place(p, new String(request.sums(), java.nio.charset.StandardCharsets.UTF_8), reply);
+                return;
+            }
             if (request.step() != StepMessages.READY) {
-                if (request.step() != currentStep || sums[p] != null) {
+                if (request.step() != currentStep || (request.sums().length > 0 && sums[p] != null) || (tree && p != 0 && request.sums().length > 0)
+                        || (!tree && request.sums().length == 0)) {
                     reply.fail("sums of step " + request.step() + " from partition " + p + " while step " + currentStep + " is open");
                     return;
                 }
-                sums[p] = request.sums();
                 slowestCompute = Math.max(slowestCompute, request.computeNanos());
-                if (++received == partitions) notifyAll();
+                if (request.sums().length > 0) {
+                    sums[p] = request.sums();
+                    // In a tree the root's sums are everyone's.
+                    received += tree ? partitions : 1;
+                    if (received >= partitions) notifyAll();
+                }
             }
             waiting[p] = reply;
             deliver();
+        }
+    }
+
+    /** A task of a tree said where it takes its children's sums; once all have, each hears its parent's. Called holding the lock. */
+    private void place(int p, String address, Transport.Reply reply) {
+        if (!tree || addresses[p] != null) {
+            reply.fail("partition " + p + " placed twice, or not in a tree");
+            return;
+        }
+        addresses[p] = address;
+        waitingForTree[p] = reply;
+        if (++placed < partitions) return;
+        for (int q = 0; q < partitions; q++) {
+            waitingForTree[q].send(StepMessages.topology(q == 0 ? "" : addresses[(q - 1) / 2]));
+            waitingForTree[q] = null;
         }
     }
 
@@ -217,12 +263,16 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         launch++;
         for (int p = 0; p < partitions; p++) {
             if (waiting[p] != null) waiting[p].fail("the stage was replaced");
+            if (waitingForTree[p] != null) waitingForTree[p].fail("the stage was replaced");
             waiting[p] = null;
+            waitingForTree[p] = null;
+            addresses[p] = null;
             delivered[p] = NONE;
             sums[p] = null;
         }
         received = 0;
-        StageTask task = new StageTask(spec, config, layout, server.host(), server.port(), token, launch);
+        placed = 0;
+        StageTask task = new StageTask(spec, config, layout, server.host(), server.port(), token, launch, tree);
         String description = sc.getLocalProperty("spark.job.description");
         String interrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         sc.setJobDescription("sparkprop train: epoch " + (epoch + 1) + "/" + config.epochs() + ", its steps in one stage");

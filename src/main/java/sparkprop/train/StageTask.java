@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -41,8 +42,11 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     private final int port;
     private final StepMessages.Token token;
     private final int launch;
+    /** Whether sums travel up a binary tree of the tasks (partition p's parent is (p-1)/2; 0 reports to the driver). */
+    private final boolean tree;
 
-    StageTask(NetworkSpec spec, TrainConfig config, ShardLayout layout, String host, int port, StepMessages.Token token, int launch) {
+    StageTask(NetworkSpec spec, TrainConfig config, ShardLayout layout, String host, int port, StepMessages.Token token, int launch,
+              boolean tree) {
         this.spec = spec;
         this.seed = config.seed();
         this.holdout = config.validation();
@@ -54,6 +58,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         this.port = port;
         this.token = token;
         this.launch = launch;
+        this.tree = tree;
     }
 
     @Override
@@ -70,7 +75,13 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
             throw new UncheckedIOException("a training task cannot reach the driver's step exchange at " + host + ":" + port
                     + " (a firewall between executors and driver? the port is fixed with spark.sparkprop.exchange.port)", e);
         }
-        try (driver) {
+        try (driver; TreeNode node = tree ? new TreeNode(partition, context) : null) {
+            Transport.Connection parent = null;
+            if (node != null) {
+                // Say where this task takes its children's sums; the driver answers, once all have, with the parent's address.
+                ByteBuffer here = StepMessages.request(token, launch, partition, StepMessages.READY, 0, node.address().getBytes(StandardCharsets.UTF_8));
+                parent = node.connectToParent(exchange(driver, here, params, context).parent());
+            }
             ByteBuffer request = StepMessages.request(token, launch, partition, StepMessages.READY, 0, null);
             while (true) {
                 StepMessages.Next next = exchange(driver, request, params, context);
@@ -78,20 +89,110 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
                 long start = System.nanoTime();
                 StepPlan plan = new StepPlan(seed, holdout, next.epoch(), next.step(), batch, layout);
                 byte[] sums = ShardWork.encodedStepGradient(spec, params, blocks.iterator(), plan, dropout, augment);
-                request = StepMessages.request(token, launch, partition, next.globalStep(), System.nanoTime() - start, sums);
+                long computed = System.nanoTime() - start;
+                if (node != null) sums = node.withChildren(sums, next.globalStep());
+                if (parent != null) {
+                    exchange(parent, StepMessages.request(token, launch, partition, next.globalStep(), computed, sums), null, context);
+                    sums = null; // they went up the tree; the driver is only asked for the next step
+                }
+                request = StepMessages.request(token, launch, partition, next.globalStep(), computed, sums);
             }
         }
         return CollectionConverters.asScala(Collections.emptyIterator());
     }
 
-    /** Sends {@code request} and waits for the driver's answer, reading its parameters into {@code params}. */
+    /**
+     * A task's place in the tree: a server where its children (partitions 2p+1 and 2p+2) send their
+     * subtrees' sums, which it adds to its own before sending the total on.
+     */
+    private final class TreeNode implements AutoCloseable {
+        private final int children;
+        private final TaskContext context;
+        private final java.util.concurrent.BlockingQueue<StepMessages.Request> fromChildren = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Transport.Server server;
+        private Transport.Connection parent;
+
+        TreeNode(int partition, TaskContext context) {
+            this.context = context;
+            this.children = (int) java.util.stream.IntStream.of(2 * partition + 1, 2 * partition + 2).filter(c -> c < layout.partitions()).count();
+            String executorHost = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
+            this.server = SparkTransport.here().serve(executorHost, executorHost, 0, (message, reply) -> {
+                StepMessages.Request child;
+                try {
+                    child = StepMessages.readRequest(message);
+                } catch (IllegalArgumentException e) {
+                    reply.fail(e.getMessage());
+                    return;
+                }
+                if (!child.token().equals(token) || child.launch() != launch) {
+                    reply.fail("refused: not a task of this stage");
+                    return;
+                }
+                fromChildren.add(child);
+                reply.send(ByteBuffer.allocate(0));
+            });
+        }
+
+        String address() {
+            return server.host() + ":" + server.port();
+        }
+
+        /** Connects to the parent's server; null for the root, which reports to the driver. */
+        Transport.Connection connectToParent(String address) {
+            if (address.isEmpty()) return null;
+            int colon = address.lastIndexOf(':');
+            try {
+                parent = SparkTransport.here().connect(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("a training task cannot reach its parent in the tree at " + address, e);
+            }
+            return parent;
+        }
+
+        /** This task's sums of {@code step} plus its children's (each their subtree's), packed. */
+        byte[] withChildren(byte[] own, long step) {
+            if (children == 0) return own;
+            GradientSum total = PackedSum.decode(own);
+            for (int c = 0; c < children; c++) {
+                StepMessages.Request child = awaitChild();
+                if (child.step() != step) throw new IllegalStateException("a child's sums of step " + child.step() + " while step " + step + " is open");
+                PackedSum.addInto(child.sums(), total);
+            }
+            return PackedSum.encode(total);
+        }
+
+        private StepMessages.Request awaitChild() {
+            try {
+                while (true) {
+                    StepMessages.Request child = fromChildren.poll(1, TimeUnit.SECONDS);
+                    if (child != null) return child;
+                    context.killTaskIfInterrupted();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                context.killTaskIfInterrupted();
+                throw new IllegalStateException("interrupted while waiting for a child's sums", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (parent != null) parent.close();
+            server.close();
+        }
+    }
+
+    /**
+     * Sends {@code request} and waits for the answer, reading its parameters into {@code params}
+     * (null: an acknowledgement from a parent in the tree, which carries none).
+     */
     private static StepMessages.Next exchange(Transport.Connection driver, ByteBuffer request, float[] params, TaskContext context) {
         CompletableFuture<StepMessages.Next> reply = new CompletableFuture<>();
         driver.request(request, new Transport.ReplyHandler() {
             @Override
             public void onReply(ByteBuffer message) {
                 try {
-                    reply.complete(StepMessages.readReply(message, params));
+                    reply.complete(params == null ? new StepMessages.Next(0, 0, 0, null) : StepMessages.readReply(message, params));
                 } catch (RuntimeException e) {
                     reply.completeExceptionally(e);
                 }

@@ -11,18 +11,23 @@ import java.security.SecureRandom;
  *   a task's request:   16 bytes  the run's token (random, travels in the task closure)
  *                        4        int32 launch: which stage the driver started for the span (older ones are dropped)
  *                        4        int32 partition
- *                        8        int64 step the sums belong to (counted over the run), or -1: ready, no sums
+ *                        8        int64 step the sums belong to (counted over the run), or -1: ready
  *                        8        int64 nanoseconds the task spent computing them (for the benchmark's overhead)
- *                        ...      the partition's packed sums of that step ({@link PackedSum})
- *   the driver's reply:  8        int64 step to compute (counted over the run), or -1: the span is over
+ *                        ...      the packed sums of that step ({@link PackedSum}): the partition's, or in a tree
+ *                                 its subtree's (none when they went to its parent); when ready in a tree, the
+ *                                 UTF-8 host:port where the task takes its children's sums
+ *   the driver's reply:  8        int64 step to compute (counted over the run), -1: the span is over, or
+ *                                 -2: the tree (then the UTF-8 host:port of the task's parent, empty for the root)
  *                        4        int32 epoch
  *                        4        int32 step within the epoch
  *                        4P       the parameters, float32
  * </pre>
+ * A tree node's message to its parent is a request like the one to the driver, answered by an empty reply.
  */
 final class StepMessages {
     static final long READY = -1;
     static final long END = -1;
+    static final long TOPOLOGY = -2;
     static final int REQUEST_HEADER = 16 + 4 + 4 + 8 + 8;
     static final int REPLY_HEADER = 8 + 4 + 4;
 
@@ -54,11 +59,8 @@ final class StepMessages {
         Token token = new Token(b.getLong(), b.getLong());
         int launch = b.getInt(), partition = b.getInt();
         long step = b.getLong(), computeNanos = b.getLong();
-        byte[] sums = null;
-        if (step != READY) {
-            sums = new byte[b.remaining()];
-            b.get(sums);
-        }
+        byte[] sums = new byte[b.remaining()];
+        b.get(sums);
         return new Request(token, launch, partition, step, computeNanos, sums);
     }
 
@@ -69,6 +71,14 @@ final class StepMessages {
         return b.position(0).limit(b.capacity());
     }
 
+    /** Where a tree node sends its subtree's sums: its parent's host:port, or "" for the root (to the driver). */
+    static ByteBuffer topology(String parent) {
+        byte[] address = parent.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(REPLY_HEADER + address.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(TOPOLOGY).putInt(0).putInt(0).put(address);
+        return b.flip();
+    }
+
     static ByteBuffer end() {
         ByteBuffer b = ByteBuffer.allocate(REPLY_HEADER).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(END).putInt(0).putInt(0);
@@ -76,7 +86,7 @@ final class StepMessages {
     }
 
     /** Where a reply says to go next; its parameters are read into the task's own array. */
-    record Next(long globalStep, int epoch, int step) {
+    record Next(long globalStep, int epoch, int step, String parent) {
         boolean end() {
             return globalStep == END;
         }
@@ -84,7 +94,10 @@ final class StepMessages {
 
     static Next readReply(ByteBuffer reply, float[] params) {
         ByteBuffer b = reply.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        Next next = new Next(b.getLong(), b.getInt(), b.getInt());
+        long globalStep = b.getLong();
+        int epoch = b.getInt(), step = b.getInt();
+        if (globalStep == TOPOLOGY) return new Next(globalStep, epoch, step, java.nio.charset.StandardCharsets.UTF_8.decode(b).toString());
+        Next next = new Next(globalStep, epoch, step, null);
         if (next.end()) return next;
         if (b.remaining() != 4 * params.length) {
             throw new IllegalStateException("a step of " + b.remaining() / 4 + " parameters for a network of " + params.length);

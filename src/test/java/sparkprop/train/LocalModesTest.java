@@ -69,6 +69,73 @@ class LocalModesTest {
                 trainOn("local[2]", data, conf -> conf.set("spark.sparkprop.exchange.inProcess", "false"), "none", Sync.STAGE));
     }
 
+    /**
+     * Beyond spark.sparkprop.exchange.treeAbove partitions the sums travel up a binary tree of the
+     * tasks (here 5: partition 0 takes 1 and 2, 1 takes 3 and 4), over sockets and in-process: the
+     * same bits as a job per step.
+     */
+    @Test
+    void sumsUpATreeOfTasksGiveTheSameBits() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
+        String[] settings = {"layers", "64,20,10", "shards", "7", "batch-size", "35", "epochs", "2", "seed", "3", "validation", "40",
+                "dropout", "0.2", "partitions", "5"};
+        float[] jobs = trainWith("local[5]", data, conf -> { }, Sync.JOBS, settings);
+        for (String inProcess : new String[]{"true", "false"}) {
+            float[] tree = trainWith("local[5]", data, conf -> conf.set("spark.sparkprop.exchange.treeAbove", "2")
+                    .set("spark.sparkprop.exchange.inProcess", inProcess), Sync.STAGE, settings);
+            assertArrayEquals(jobs, tree, "in process: " + inProcess);
+        }
+        // A task of the tree killed mid-epoch: the stage is launched again, the tree rebuilt, the step recomputed.
+        java.util.concurrent.ConcurrentLinkedQueue<Long> running = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicInteger stages = new java.util.concurrent.atomic.AtomicInteger();
+        float[] killed = trainWith("local[5]", data, conf -> conf.set("spark.sparkprop.exchange.treeAbove", "2"), Sync.STAGE, sc -> {
+            sc.sc().addSparkListener(new org.apache.spark.scheduler.SparkListener() {
+                @Override
+                public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
+                    if (job.properties().getProperty("spark.job.description", "").contains("in one stage")) stages.incrementAndGet();
+                }
+
+                @Override
+                public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart start) {
+                    running.add(start.taskInfo().taskId());
+                }
+
+                @Override
+                public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                    running.remove(end.taskInfo().taskId());
+                }
+            });
+            return new TrainingListener() {
+                @Override
+                public void stepFinished(int epoch, int step, int steps, double meanLoss, long examplesSoFar, double secondsSoFar) {
+                    if (epoch == 1 && step == 2) sc.sc().killTaskAttempt(running.peek(), true, "killed by the test");
+                }
+            };
+        }, settings);
+        assertArrayEquals(jobs, killed, "a task killed");
+        assertEquals(3, stages.get(), "two epochs and the second's stage launched again");
+    }
+
+    private float[] trainWith(String master, Dataset data, Consumer<SparkConf> conf, Sync mode, String... settings) {
+        return trainWith(master, data, conf, mode, sc -> new TrainingListener() { }, settings);
+    }
+
+    private float[] trainWith(String master, Dataset data, Consumer<SparkConf> conf, Sync mode,
+                              java.util.function.Function<JavaSparkContext, TrainingListener> listener, String... settings) {
+        JavaSparkContext sc = SparkTestContext.start(master, conf);
+        try {
+            Trainer trainer = TestConfigs.trainer(sc, data, settings);
+            if (mode == Sync.STAGE) {
+                try (TrainingLoop.StepGradients steps = trainer.stepGradients(Sync.STAGE)) {
+                    assertTrue(((StageGradients) steps).tree(), "5 partitions, above treeAbove 2: a tree");
+                }
+            }
+            return trainer.run(trainer.initialState(), listener.apply(sc), Integer.MAX_VALUE, mode).model().params();
+        } finally {
+            sc.stop();
+        }
+    }
+
     /** Distortions drawn on the executors from (seed, epoch, step, shard, example): the same bits however shards meet partitions. */
     @Test
     void augmentedTrainingIsBitIdenticalOnLocalOneAndLocalTwo() throws Exception {
