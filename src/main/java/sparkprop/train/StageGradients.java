@@ -212,9 +212,15 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                 place(p, new String(request.sums(), java.nio.charset.StandardCharsets.UTF_8), reply);
                 return;
             }
-            if (request.step() != StepMessages.READY) {
-                if (request.step() != currentStep || (request.sums().length > 0 && sums[p] != null) || (tree && p != 0 && request.sums().length > 0)
-                        || (!tree && request.sums().length == 0)) {
+            // In a tree a task whose sums went to its parent asks for the next step with none; the root's total may already
+            // have closed the step it did, so it is judged against the step it was given, not the open one.
+            boolean sentUpTheTree = tree && request.sums().length == 0 && request.step() != StepMessages.READY;
+            if (sentUpTheTree && request.step() != delivered[p]) {
+                reply.fail("partition " + p + " reports step " + request.step() + " but was given step " + delivered[p]);
+                return;
+            }
+            if (request.step() != StepMessages.READY && !sentUpTheTree) {
+                if (request.step() != currentStep || sums[p] != null || (tree && p != 0) || request.sums().length == 0) {
                     reply.fail("sums of step " + request.step() + " from partition " + p + " while step " + currentStep + " is open");
                     return;
                 }
