@@ -144,21 +144,26 @@ public final class SparkTransport implements Transport {
         };
     }
 
+    /** A reply that hands the answer to {@code send}, or a failure as an exception to {@code fail}. */
+    private static Reply reply(java.util.function.Consumer<ByteBuffer> send, java.util.function.Consumer<Throwable> fail) {
+        return new Reply() {
+            @Override
+            public void send(ByteBuffer message) {
+                send.accept(message);
+            }
+
+            @Override
+            public void fail(String why) {
+                fail.accept(new IllegalStateException(why));
+            }
+        };
+    }
+
     private static Connection direct(Handler server) {
         return new Connection() {
             @Override
             public void request(ByteBuffer message, ReplyHandler handler) {
-                server.receive(message, new Reply() {
-                    @Override
-                    public void send(ByteBuffer reply) {
-                        handler.onReply(reply);
-                    }
-
-                    @Override
-                    public void fail(String why) {
-                        handler.onFailure(new IllegalStateException(why));
-                    }
-                });
+                server.receive(message, reply(handler::onReply, handler::onFailure));
             }
 
             @Override
@@ -200,17 +205,7 @@ public final class SparkTransport implements Transport {
 
         @Override
         public void receive(TransportClient client, ByteBuffer message, RpcResponseCallback callback) {
-            handler.receive(message, new Reply() {
-                @Override
-                public void send(ByteBuffer reply) {
-                    callback.onSuccess(reply);
-                }
-
-                @Override
-                public void fail(String why) {
-                    callback.onFailure(new IllegalStateException(why));
-                }
-            });
+            handler.receive(message, reply(callback::onSuccess, callback::onFailure));
         }
 
         @Override
