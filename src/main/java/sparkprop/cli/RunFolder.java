@@ -33,8 +33,10 @@ final class RunFolder {
     static final String REPORT = "report.html";
     /** The checkpoint before the newest, so a newest one that fails its checksum costs one epoch, not the run. */
     static final String PREVIOUS_CHECKPOINT = "checkpoint.previous.bin";
+    /** Created first, exclusively: the run that creates it owns the folder, and a second run started on it is refused. */
+    static final String CLAIM = ".sparkprop-run";
     /** Every name a run writes: a folder holding only these (and no checkpoint) is a start that never finished an epoch. */
-    static final Set<String> NAMES = Set.of(MODEL, METRICS, SUMMARY, CURVES, REPORT, Checkpoint.FILE, PREVIOUS_CHECKPOINT);
+    static final Set<String> NAMES = Set.of(CLAIM, MODEL, METRICS, SUMMARY, CURVES, REPORT, Checkpoint.FILE, PREVIOUS_CHECKPOINT);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final Location dir;
@@ -55,12 +57,20 @@ final class RunFolder {
         return names.stream().allMatch(n -> NAMES.contains(n) || Location.isTemporary(n)) ? Contents.RUN_WITHOUT_CHECKPOINT : Contents.OTHER;
     }
 
-    /** Creates a new run folder; an existing non-empty folder is refused so nothing is overwritten. */
+    /**
+     * Creates a new run folder and claims it ({@link #CLAIM}) before anything else is written; an
+     * existing non-empty folder, or one another run claimed first, is refused so nothing is
+     * overwritten and no two runs share a folder.
+     */
     static RunFolder create(Location dir) throws IOException {
         if (dir.exists() && (dir.isFile() || !dir.list().isEmpty())) {
             throw new BadInputException("--out " + dir + ": already exists and is not empty (choose another folder, or --resume it)");
         }
         dir.mkdirs();
+        String owner = "pid " + ProcessHandle.current().pid() + " on " + java.net.InetAddress.getLocalHost().getHostName() + "\n";
+        if (!dir.child(CLAIM).createIfAbsent(owner.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            throw new BadInputException("--out " + dir + ": another training run has just started in it (choose another folder)");
+        }
         return new RunFolder(dir);
     }
 

@@ -100,6 +100,10 @@ final class TrainingRun {
         Configuration hadoop = Location.configuration();
         Location where = Location.of(dir, hadoop, "--resume");
         if (!where.isDirectory()) throw new BadInputException("--resume " + where + ": no such folder, so no checkpoint here");
+        // Checked before RunFolder.existing clears temporary files: a folder that is not a run is left as it was.
+        if (RunFolder.contents(where) != RunFolder.Contents.CHECKPOINT) {
+            throw new BadInputException("--resume " + where + ": no checkpoint here (is it a run folder?); nothing in it was changed");
+        }
         RunFolder folder = RunFolder.existing(where);
         Checkpoint.Loaded loaded = folder.loadCheckpoint(System.out);
         TrainConfig config = loaded.config();

@@ -180,6 +180,30 @@ public final class Location {
         fs.delete(path, true);
     }
 
+    /**
+     * Creates this file with {@code bytes} only if no file of this name exists, and says whether it
+     * did: one of two processes racing for the name wins. Atomic on local disks and HDFS (the
+     * NameNode refuses an existing name); elsewhere a check and a create.
+     */
+    public boolean createIfAbsent(byte[] bytes) throws IOException {
+        if (fs instanceof RawLocalFileSystem local) {
+            try {
+                java.nio.file.Files.write(local.pathToFile(path).toPath(), bytes, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
+                return true;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                return false;
+            }
+        }
+        if (fs.exists(path)) return false;
+        try (OutputStream out = fs.create(path, false)) {
+            out.write(bytes);
+            return true;
+        } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+            return false;
+        }
+    }
+
     /** Writes the whole file so that no reader ever sees part of it (see the class comment). */
     public void write(byte[] bytes) throws IOException {
         if (OBJECT_STORES.contains(fs.getUri().getScheme())) {

@@ -19,13 +19,14 @@ public record RunSettings(String data, String testData, double testFraction, Str
     /** The settings that say which examples a run trains and tests on: kept in checkpoints with the data's path. */
     public static final java.util.List<String> DATA_KEYS = java.util.List.of("data", "test-data", "test-fraction", "features-col", "label-col");
 
-    /** In {@code out}, replaced by the run's start time (yyyyMMdd-HHmmss). */
+    /** In {@code out}, replaced by the run's start time and process id (yyyyMMdd-HHmmss-PID). */
     public static final String TIMESTAMP = "<timestamp>";
 
     /** Builds the settings from option keys; hyperparameter keys are ignored, unknown keys refused. */
     public static RunSettings fromMap(Map<String, String> values) {
         RunSettings s = Options.build(RunSettings.class, values);
-        String now = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        // The process id makes the name unique among runs started in the same second on this machine (a sweep in a loop).
+        String now = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + ProcessHandle.current().pid();
         return s.out.contains(TIMESTAMP) ? s.withOut(s.out.replace(TIMESTAMP, now)) : s;
     }
 

@@ -67,8 +67,8 @@ class HdfsCommandsTest {
     @Test
     void aRunOnHdfsEndsWithTheBitsOfTheSameRunOnLocalFiles() throws Exception {
         assertArrayEquals(Files.readAllBytes(localRun.resolve("model.bin")), MiniHdfs.read(hdfsRun + "/model.bin"));
-        assertEquals(Set.of("model.bin", "metrics.jsonl", "summary.json", "checkpoint.bin", "checkpoint.previous.bin", "curves.png",
-                "report.html"), MiniHdfs.names(hdfsRun), "the whole run folder, and no temporary files");
+        assertEquals(Set.of(".sparkprop-run", "model.bin", "metrics.jsonl", "summary.json", "checkpoint.bin", "checkpoint.previous.bin",
+                "curves.png", "report.html"), MiniHdfs.names(hdfsRun), "the whole run folder (claimed by the run), and no temporary files");
         assertEquals(Files.readAllLines(localRun.resolve("metrics.jsonl")).size(), MiniHdfs.lines(hdfsRun + "/metrics.jsonl"));
         JsonNode summary = new ObjectMapper().readTree(MiniHdfs.read(hdfsRun + "/summary.json"));
         assertEquals(hdfsRun + "/model.bin", summary.get("model_file").asText());

@@ -167,6 +167,20 @@ class ResumeTest {
         assertTrue(missing.errorLines().contains("no checkpoint here"), missing.err());
     }
 
+    /** Refusing a folder that holds no checkpoint touches nothing in it, not even files that look temporary. */
+    @Test
+    void resumingAFolderThatIsNotARunLeavesItsFilesAlone() throws Exception {
+        Path notARun = dir.resolve("not-a-run");
+        java.nio.file.Files.createDirectories(notARun);
+        java.nio.file.Files.writeString(notARun.resolve(".draft.tmp"), "someone's work in progress");
+        java.nio.file.Files.writeString(notARun.resolve("notes.txt"), "notes");
+        CliRun refused = CliRun.of("train", "--resume", notARun.toString());
+        assertEquals(2, refused.exitCode());
+        assertTrue(refused.errorLines().contains("no checkpoint here"), refused.err());
+        assertTrue(java.nio.file.Files.exists(notARun.resolve(".draft.tmp")), "the temporary-looking file is still there");
+        assertTrue(java.nio.file.Files.exists(notARun.resolve("notes.txt")));
+    }
+
     @Test
     void aCorruptNewestCheckpointFallsBackToThePreviousOneAndEndsBitIdentical() throws Exception {
         Path whole = dir.resolve("fallback-whole"), split = dir.resolve("fallback-split");

@@ -82,6 +82,8 @@ class OptionsTest {
         RunSettings run = RunSettings.fromMap(settings);
         assertEquals(7, run.partitions());
         assertTrue(!run.out().contains(RunSettings.TIMESTAMP) && run.out().startsWith("runs/"), run.out());
+        // Unique among runs started in the same second: the process id follows the time.
+        assertTrue(run.out().endsWith("-" + ProcessHandle.current().pid()), run.out());
         settings.put("learning_rate", "1");
         BadInputException e = assertThrows(BadInputException.class, () -> TrainConfig.fromMap(settings));
         assertTrue(e.getMessage().contains("unknown setting 'learning_rate'"), e.getMessage());
