@@ -9,6 +9,9 @@ import java.io.Serializable;
  * they are: any other table). This is what partitions cache, so it costs the raw data's size.
  */
 public record Examples(byte[] pixels, float[] values, byte[] labels, int count, int width) implements Serializable {
+    /** Labels are kept as one unsigned byte each: class indices 0..255. */
+    public static final int MAX_CLASSES = 256;
+
     private static final byte[] NONE = new byte[0];
 
     public Examples {

@@ -122,6 +122,11 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
      */
     public static TableShards of(JavaPairRDD<Row, Long> indexed, Naming naming, int width, int classes, int shards, int partitions, String input) {
         KryoRecords.check(indexed.context().getConf());
+        if (classes > Examples.MAX_CLASSES) {
+            // Labels are kept as one byte each: a larger index would wrap and train silently on the wrong class.
+            throw new BadInputException("layers: the last layer has " + classes + " outputs, but at most " + Examples.MAX_CLASSES
+                    + " classes (labels 0.." + (Examples.MAX_CLASSES - 1) + ") are supported");
+        }
         Survey survey = indexed.map(r -> {
                     Survey one = survey(r._1(), r._2(), width, classes, naming);
                     return one.problem() == null ? one : new Survey(1, true, false, one.problem(), r._2());

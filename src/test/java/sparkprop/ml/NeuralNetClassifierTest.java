@@ -172,6 +172,9 @@ class NeuralNetClassifierTest {
         BadInputException label = assertThrows(BadInputException.class, () -> small().setLayers(new int[]{784, 8, 3}).fit(train));
         assertTrue(label.getMessage().contains("labelCol 'label': value ") && label.getMessage().contains("is not a class index 0..2"),
                 label.getMessage());
+        // 300 classes do not fit the one-byte labels: refused by name instead of wrapping label 300 to 44.
+        BadInputException wide = assertThrows(BadInputException.class, () -> small().setLayers(new int[]{784, 8, 301}).fit(train));
+        assertTrue(wide.getMessage().contains("301 outputs, but at most 256 classes"), wide.getMessage());
         NeuralNetClassifier noColumn = small();
         noColumn.setFeaturesCol("pixels");
         BadInputException column = assertThrows(BadInputException.class, () -> noColumn.fit(train));
