@@ -78,6 +78,12 @@ final class TrainingLoop {
             double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
             Forward.Score validation = config.validation() > 0 ? scores.validation(state.model()) : Forward.Score.EMPTY;
             Forward.Score test = scores.test(state.model());
+            // The epoch's last update is followed by no step whose loss would show it: divergence is looked for here too.
+            if (!finite(state.model()) || (validation.count() > 0 && !Double.isFinite(validation.meanLoss()))
+                    || (test.count() > 0 && !Double.isFinite(test.meanLoss()))) {
+                throw new TrainingDivergedException("training diverged in epoch " + (epoch + 1) + ": after its last step the parameters or "
+                        + "the scores became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
+            }
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / seen, validation.meanLoss(), validation.accuracy(),
                     test.meanLoss(), test.accuracy(), epochSeconds, seen / epochSeconds, rate, stepsPerEpoch);
             state.endEpoch(metrics);
@@ -90,5 +96,10 @@ final class TrainingLoop {
         ModelSelection kept = state.selection();
         return new TrainingResult(new Model(spec, kept.bestParams().clone(), input), kept.bestEpoch(), state.history(),
                 (System.nanoTime() - start) / 1e9, stoppedEarly);
+    }
+
+    private static boolean finite(float[] values) {
+        for (float v : values) if (!Float.isFinite(v)) return false;
+        return true;
     }
 }

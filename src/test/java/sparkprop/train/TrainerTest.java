@@ -206,6 +206,19 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("lower --learning-rate"), e.getMessage());
     }
 
+    /** One step an epoch: its loss is finite, the update after it is not, and only the epoch's scores can tell. */
+    @Test
+    void divergenceInTheLastUpdateOfAnEpochIsCaughtToo() {
+        for (Sync mode : new Sync[]{Sync.STAGE, Sync.JOBS}) {
+            Trainer trainer = TestConfigs.trainer(sc, small, "layers", "36,16,10", "shards", "2", "batch-size", "200", "epochs", "1",
+                    "learning-rate", "1e38", "schedule", "constant", "warmup", "0", "partitions", "2");
+            assertEquals(1, trainer.stepsPerEpoch());
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                    () -> trainer.run(trainer.initialState(), new TrainingListener() { }, 1, mode));
+            assertTrue(e.getMessage().contains("after its last step") && e.getMessage().contains("lower --learning-rate"), e.getMessage());
+        }
+    }
+
     @Test
     void batchLargerThanTheDataIsRefusedBeforeAnyStep() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
