@@ -22,19 +22,21 @@ public final class TaskSlots {
      */
     public static int partitionsFor(SparkContext sc, int requested) {
         if (requested > 0) return requested;
-        int slots = sc.isLocal() ? available(sc) : settled(sc);
+        int slots = settled(sc, Integer.MAX_VALUE);
         return slots > 0 ? slots : sc.defaultParallelism();
     }
 
     /**
-     * A cluster's executors register in the first seconds of an application: the slots once the
-     * count has held still for a second (at most 15 s in all), 0 if none has come.
+     * The slots once {@code wanted} are there, or else once the count has held still for a second
+     * (at most 15 s in all): a cluster's executors register in the first seconds of an
+     * application. In local mode, at once.
      */
-    private static int settled(SparkContext sc) {
-        long deadline = System.nanoTime() + 15_000_000_000L;
+    public static int settled(SparkContext sc, int wanted) {
         int slots = available(sc);
+        if (sc.isLocal()) return slots;
+        long deadline = System.nanoTime() + 15_000_000_000L;
         long stableSince = System.nanoTime();
-        while (System.nanoTime() < deadline && (slots == 0 || System.nanoTime() - stableSince < 1_000_000_000L)) {
+        while (slots < wanted && System.nanoTime() < deadline && (slots == 0 || System.nanoTime() - stableSince < 1_000_000_000L)) {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {

@@ -60,6 +60,11 @@ public final class GradientSum {
         return overflow;
     }
 
+    /** This sum's loss, count and divergence flag. */
+    public Totals totals() {
+        return new Totals(lossSum(), examples, overflow);
+    }
+
     /** What a step's total says besides its gradient. */
     public record Totals(double lossSum, int examples, boolean diverged) {
     }

@@ -28,7 +28,7 @@ public final class PlainLoop {
         TrainingLoop.StepGradients here = (params, plan, gradient) -> {
             GradientSum sum = ShardWork.stepGradient(spec, params, blocks.iterator(), plan, config.dropoutRates(), config.augment());
             sum.meanGradient(gradient, plan.batch());
-            return new GradientSum.Totals(sum.lossSum(), sum.examples(), sum.diverged());
+            return sum.totals();
         };
         TrainingLoop.EpochScores scores = new TrainingLoop.EpochScores() {
             @Override

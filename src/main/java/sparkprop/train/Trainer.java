@@ -281,18 +281,7 @@ public final class Trainer {
         if (!sc.isLocal() && sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
             return "dynamic allocation is on (spark.dynamicAllocation.enabled) and Spark refuses gang-scheduled stages with it";
         }
-        int slots = taskSlots();
-        // Executors of a cluster may still be registering: give them the time Spark gives a job's first tasks.
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (slots < layout.partitions() && !sc.isLocal() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            slots = taskSlots();
-        }
+        int slots = TaskSlots.settled(sc.sc(), layout.partitions());
         if (slots < layout.partitions()) {
             return "the data is in " + layout.partitions() + " partitions and Spark has " + slots + " task slots, and the stage needs a slot "
                     + "for each at once (--partitions " + Math.max(1, slots) + " would fit)";
@@ -300,9 +289,6 @@ public final class Trainer {
         return null;
     }
 
-    private int taskSlots() {
-        return TaskSlots.available(sc.sc());
-    }
 
     /**
      * One step over all shards, the whole distributed part of the loop: writes the mean gradient
