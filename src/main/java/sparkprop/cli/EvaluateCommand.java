@@ -75,12 +75,24 @@ final class EvaluateCommand implements Callable<Integer> {
             Evaluation.check(model, source);
         }
         MasterCheck.reachable(master != null ? master : System.getProperty("spark.master"));
-        Location outDir = out == null ? null : Location.of(out, hadoop, "--out");
-        if (outDir != null && outDir.exists()) {
-            if (!overwrite) throw new sparkprop.core.BadInputException("--out " + outDir + ": already exists (use --overwrite to replace it)");
-            outDir.delete();
+        OutputFolder output = out == null ? null
+                : OutputFolder.claim(Location.of(out, hadoop, "--out"), overwrite, Map.of("--data", where, "--model", Location.of(modelPath, hadoop, "--model")));
+        try {
+            evaluate(model, where, format, source, output);
+            if (output != null) output.commit();
+        } finally {
+            if (output != null) output.abandon();
         }
+        if (output != null) {
+            System.out.println("\nmetrics: " + output.target.child("metrics.json"));
+            System.out.println("report:  " + output.target.child("report.html"));
+            if (predictions) System.out.println("predictions: " + output.target.child("predictions"));
+        }
+        return 0;
+    }
 
+    private void evaluate(Model model, Location where, TableFormat format, ExampleSource source, OutputFolder output) throws Exception {
+        Location outDir = output == null ? null : output.staging;
         try (JavaSparkContext sc = SparkContexts.start("sparkprop evaluate", master, "local[*]")) {
             long start = System.nanoTime();
             Evaluation evaluation;
@@ -119,12 +131,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 String html = ReportPage.html("sparkprop evaluation", facts, Map.of(), null, matrix, evaluation.worst(24),
                         DigitImages.sideOrZero(model.spec().inputSize()));
                 outDir.child("report.html").write(html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                System.out.println("\nmetrics: " + outDir.child("metrics.json"));
-                System.out.println("report:  " + outDir.child("report.html"));
-                if (predictions) System.out.println("predictions: " + outDir.child("predictions"));
             }
         }
-        return 0;
     }
 
     private static String probabilityColumns(Model model) {

@@ -144,12 +144,20 @@ final class PredictCommand implements Callable<Integer> {
             throw new BadInputException("--data " + where + ": neither a folder of pictures nor a table (.parquet, .orc, .csv, .libsvm)");
         }
         if (table == null) DigitImages.side(model.spec().inputSize()); // a model of square pictures, or one clear line
-        Location outDir = Location.of(out, hadoop, "--out");
-        if (outDir.exists()) {
-            if (!overwrite) throw new BadInputException("--out " + outDir + ": already exists (use --overwrite to replace it)");
-            outDir.delete();
-        }
+        OutputFolder output = OutputFolder.claim(Location.of(out, hadoop, "--out"), overwrite,
+                Map.of("--data", where, "--model", Location.of(modelPath, hadoop, "--model")));
         MasterCheck.reachable(master != null ? master : System.getProperty("spark.master"));
+        try {
+            int code = batch(model, where, table, output);
+            output.commit();
+            return code;
+        } finally {
+            output.abandon();
+        }
+    }
+
+    private int batch(Model model, Location where, TableFormat table, OutputFolder output) throws Exception {
+        Location outDir = output.staging;
         try (JavaSparkContext sc = SparkContexts.start("sparkprop predict", master, "local[*]")) {
             long start = System.nanoTime();
             SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
@@ -163,7 +171,7 @@ final class PredictCommand implements Callable<Integer> {
             else writer.parquet(outDir.toString());
             System.out.printf("predicted %d %s of %s with %s (%s) in %.1f s%n", rows - failed, table == null ? "pictures" : "rows", where, modelPath,
                     model.spec(), (System.nanoTime() - start) / 1e9);
-            System.out.println("predictions: " + outDir + " (" + format + ")");
+            System.out.println("predictions: " + output.target + " (" + format + ")");
             if (failed > 0) {
                 for (Row r : scored.where(functions.col("error").isNotNull()).select("id", "error").limit(5).collectAsList()) {
                     System.err.println("error: " + r.getString(0) + ": " + r.getString(1));

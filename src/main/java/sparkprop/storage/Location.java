@@ -132,6 +132,22 @@ public final class Location {
         return path.getName();
     }
 
+    /** The folder holding this one, or null at the filesystem's root. */
+    public Location parent() {
+        Path up = path.getParent();
+        return up == null ? null : new Location(fs, up);
+    }
+
+    /** True if this is {@code other} or lies anywhere inside it (same filesystem, same or deeper path). */
+    public boolean isSameOrInside(Location other) {
+        java.net.URI mine = path.toUri(), theirs = other.path.toUri();
+        if (!java.util.Objects.equals(mine.getScheme(), theirs.getScheme()) || !java.util.Objects.equals(mine.getAuthority(), theirs.getAuthority())) {
+            return false;
+        }
+        String a = mine.getPath(), b = theirs.getPath();
+        return a.equals(b) || a.startsWith(b.endsWith("/") ? b : b + "/");
+    }
+
     /** The full URI, e.g. {@code hdfs://nn:8020/runs/x/model.bin}; a local file as its absolute path, as before. */
     @Override
     public String toString() {

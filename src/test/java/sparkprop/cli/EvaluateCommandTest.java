@@ -100,4 +100,24 @@ class EvaluateCommandTest {
         assertEquals(2, truncated.exitCode());
         assertTrue(truncated.errorLines().contains("broken.bin: checksum mismatch"), truncated.err());
     }
+
+    @Test
+    void overwritingTheRunFolderItScoresIsRefusedAndNothingIsLost() throws Exception {
+        java.util.Set<String> before;
+        try (Stream<Path> list = Files.list(run)) {
+            before = list.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+        for (Path out : List.of(run, run.resolve("model.bin"), run.getParent(), Path.of(data))) {
+            CliRun r = CliRun.of("evaluate", "--model", run.resolve("model.bin").toString(), "--data", data, "--out", out.toString(), "--overwrite",
+                    "--master", "local[2]");
+            assertEquals(2, r.exitCode(), r.err());
+            assertTrue(r.errorLines().contains("--out " + out), r.err());
+        }
+        try (Stream<Path> list = Files.list(run)) {
+            assertEquals(before, list.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+        assertEquals(0, CliRun.of("evaluate", "--model", run.resolve("model.bin").toString(), "--data", data, "--out",
+                run.resolve("evaluation").toString(), "--master", "local[2]").exitCode(), "a new folder inside the run is fine");
+        assertTrue(Files.exists(run.resolve("evaluation/metrics.json")));
+    }
 }

@@ -191,4 +191,41 @@ class PictureCommandsTest {
         assertEquals(2, again.exitCode());
         assertTrue(again.errorLines().contains("already exists"), again.err());
     }
+
+    @Test
+    void aBatchOutputOverItsOwnPicturesIsRefusedAndAFailedJobKeepsTheOldOutput() throws Exception {
+        Path pictures = dir.resolve("own-pictures");
+        assertEquals(0, CliRun.of("export-images", "--data", data, "--out", pictures.toString(), "--limit", "3").exitCode());
+        java.util.Set<String> before = names(pictures);
+        for (Path out : java.util.List.of(pictures, pictures.resolve("scored"), dir)) {
+            CliRun r = CliRun.of("predict", "--model", model.toString(), "--data", pictures.toString(), "--out", out.toString(), "--overwrite",
+                    "--master", "local[2]");
+            assertEquals(2, r.exitCode(), r.err());
+            assertTrue(r.errorLines().contains("--data " + pictures), r.err());
+            assertEquals(before, names(pictures));
+        }
+        CliRun intoTheRun = CliRun.of("predict", "--model", model.toString(), "--data", pictures.toString(), "--out",
+                model.getParent().toString(), "--overwrite");
+        assertEquals(2, intoTheRun.exitCode());
+        assertTrue(intoTheRun.errorLines().contains("holds --model"), intoTheRun.err());
+        assertTrue(Files.exists(model));
+
+        // A job that fails after Spark started: the folder --overwrite was to replace is still whole.
+        Path kept = dir.resolve("kept-output");
+        Files.createDirectories(kept);
+        Files.writeString(kept.resolve("part-00000.csv"), "earlier answers");
+        Files.writeString(dir.resolve("narrow.csv"), "1,0.5,0.5\n2,0.1,0.9\n");
+        CliRun failed = CliRun.of("predict", "--model", model.toString(), "--data", dir.resolve("narrow.csv").toString(), "--out", kept.toString(),
+                "--overwrite", "--master", "local[2]");
+        assertEquals(2, failed.exitCode(), failed.err());
+        assertEquals("earlier answers", Files.readString(kept.resolve("part-00000.csv")));
+        assertEquals(java.util.Set.of("part-00000.csv"), names(kept));
+        assertTrue(names(dir).stream().noneMatch(n -> n.contains("sparkprop-new")), names(dir).toString());
+    }
+
+    private static java.util.Set<String> names(Path folder) throws Exception {
+        try (java.util.stream.Stream<Path> list = Files.list(folder)) {
+            return list.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
+    }
 }
