@@ -109,9 +109,7 @@ final class PredictCommand implements Callable<Integer> {
         int n = readable.size(), k = model.spec().outputSize();
         List<Map<String, Object>> answers = new ArrayList<>();
         if (n > 0) {
-            float[] x = new float[side * side * n];
-            for (int j = 0; j < n; j++) for (int i = 0; i < side * side; i++) x[j * side * side + i] = (digits.get(j)[i] & 0xFF) / 255f;
-            float[] p = model.predict(x, n);
+            float[] p = model.predict(model.inputs(digits), n);
             for (int j = 0; j < n; j++) {
                 int best = 0;
                 for (int c = 1; c < k; c++) if (p[j * k + c] > p[j * k + best]) best = c;

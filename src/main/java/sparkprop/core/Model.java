@@ -3,38 +3,27 @@ package sparkprop.core;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/**
- * A trained network: its spec, its parameters, and how raw features become its inputs: {@link
- * #UINT8} (x = value/255, what images and whole-number 0..255 tables train with) or {@link #FLOAT32}
- * (x = value, any other table).
- */
-public record Model(NetworkSpec spec, float[] params, String input) implements java.io.Serializable {
-    /** Inputs are uint8 pixels scaled by 1/255. */
-    public static final String UINT8 = "uint8/255";
-    /** Inputs are float32 values used as they are. */
-    public static final String FLOAT32 = "float32";
-    /** The default input scaling (and the only one before tables). */
-    public static final String INPUT_NORMALISATION = UINT8;
-
+/** A trained network: its spec, its parameters, and how raw features become its inputs. */
+public record Model(NetworkSpec spec, float[] params, InputScaling input) implements java.io.Serializable {
     public Model {
         if (params.length != spec.parameterCount()) {
             throw new BadInputException("network " + spec.describeSizes() + " needs " + spec.parameterCount()
                     + " parameters, got " + params.length);
         }
-        if (!input.equals(UINT8) && !input.equals(FLOAT32)) throw new BadInputException("unknown input scaling '" + input + "'");
+        java.util.Objects.requireNonNull(input, "input scaling");
     }
 
     /** A model of uint8/255 inputs. */
     public Model(NetworkSpec spec, float[] params) {
-        this(spec, params, UINT8);
+        this(spec, params, InputScaling.UINT8);
     }
 
-    /**
-     * The factor a raw feature value (as a float) is multiplied by to become a network input: 1/255
-     * for {@link #UINT8}, as {@code Examples} scales pixels, so the bits agree; 1 for {@link #FLOAT32}.
-     */
-    public float inputScale() {
-        return input.equals(UINT8) ? 1f / 255f : 1f;
+    /** Pictures (pixels 0..255, each {@code spec().inputSize()} long) as this model's inputs, one column each. */
+    public float[] inputs(java.util.List<byte[]> pictures) {
+        int width = spec.inputSize();
+        float[] x = new float[pictures.size() * width];
+        for (int j = 0; j < pictures.size(); j++) input.pixelsToInputs(pictures.get(j), x, j * width);
+        return x;
     }
 
     /** Class probabilities (or outputs) of each example: x is (in, batch), the result (out, batch). */

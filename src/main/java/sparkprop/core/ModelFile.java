@@ -42,7 +42,7 @@ public final class ModelFile {
         NetworkSpec spec = model.spec();
         String header = "layers=" + String.join(",", Arrays.stream(spec.sizes()).mapToObj(Integer::toString).toList())
                 + "\nhidden=" + spec.hidden().id() + "\noutput=" + spec.output().id() + "\nloss=" + spec.loss().id()
-                + "\ninput=" + model.input() + "\n";
+                + "\ninput=" + model.input().id() + "\n";
         byte[] headerBytes = header.getBytes(StandardCharsets.UTF_8);
         float[] params = model.params();
         ByteBuffer body = ByteBuffer.allocate(16 + headerBytes.length + 4 + 4 * params.length + 32)
@@ -84,10 +84,9 @@ public final class ModelFile {
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(name + ": bad network description in header: " + e.getMessage());
         }
-        String input = header.getOrDefault("input", Model.INPUT_NORMALISATION);
-        if (!input.equals(Model.UINT8) && !input.equals(Model.FLOAT32)) {
-            throw new ModelFileException(name + ": unknown input normalisation '" + input + "'");
-        }
+        // Files from before tables have no input line: their inputs were pixels/255.
+        InputScaling input = InputScaling.byId(header.getOrDefault("input", InputScaling.UINT8.id()));
+        if (input == null) throw new ModelFileException(name + ": unknown input normalisation '" + header.get("input") + "'");
         in.position(16 + headerLength);
         int count = in.getInt();
         if (count != spec.parameterCount() || 16L + headerLength + 4 + 4L * count + 32 != bytes.length) {

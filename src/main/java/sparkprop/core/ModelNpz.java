@@ -21,7 +21,9 @@ import sparkprop.data.Npy;
 /**
  * A model as NumPy arrays, for the tutorials' code: {@code W1, b1, W2, b2, ...} float32 with W of
  * shape (in, out) so that {@code a = f(a @ W + b)}, plus {@code sizes} (int32), {@code activations}
- * (strings, one per layer, the last being the output's) and {@code loss}. Importing also takes
+ * (strings, one per layer, the last being the output's), {@code loss} and {@code input} (how raw
+ * features become inputs: "uint8/255" or "float32"; a file without it means "uint8/255", as the
+ * tutorials' pixels are). Importing also takes
  * the (out, in) layout with (out, 1) biases that Nielsen's network.py saves, recognised by how the
  * shapes chain; activations missing from the file must be given.
  */
@@ -49,6 +51,8 @@ public final class ModelNpz {
             put(zip, "sizes", Npy.write("<i4", new long[]{sizes.length}, s.array()));
             put(zip, "activations", Npy.write("<U8", new long[]{activations.length}, Npy.strings(activations, 8)));
             put(zip, "loss", Npy.write("<U3", new long[]{}, Npy.strings(new String[]{spec.loss().id()}, 3)));
+            String input = model.input().id();
+            put(zip, "input", Npy.write("<U" + input.length(), new long[]{}, Npy.strings(new String[]{input}, input.length())));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -70,6 +74,7 @@ public final class ModelNpz {
         Map<String, long[]> shapes = new HashMap<>();
         String[] activations = null;
         String lossName = null;
+        String inputName = null;
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(npz))) {
             ZipEntry entry;
             while ((entry = zip.getNextEntry()) != null) {
@@ -81,7 +86,9 @@ public final class ModelNpz {
                 } else if (member.equals("activations")) {
                     activations = Npy.readStrings(zip, header, name + ":activations");
                 } else if (member.equals("loss")) {
-                    lossName = Npy.readStrings(zip, header, name + ":loss")[0];
+                    lossName = Npy.readString(zip, header, name + ":loss");
+                } else if (member.equals("input")) {
+                    inputName = Npy.readString(zip, header, name + ":input");
                 }
             }
         } catch (ZipException e) {
@@ -125,7 +132,9 @@ public final class ModelNpz {
                 }
                 System.arraycopy(floats.get("b" + (l + 1)), 0, params, spec.biasOffset(l), out);
             }
-            return new Model(spec, params);
+            InputScaling input = inputName == null ? InputScaling.UINT8 : InputScaling.byId(inputName);
+            if (input == null) throw new DataException(name + ": input '" + inputName + "': expected uint8/255 or float32");
+            return new Model(spec, params, input);
         } catch (IllegalArgumentException e) {
             throw new DataException(name + ": " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package sparkprop.data;
 
+import sparkprop.core.InputScaling;
 import java.io.Serializable;
 
 /**
@@ -68,7 +69,7 @@ public record Examples(byte[] pixels, float[] values, byte[] labels, int count, 
      * values), one column each, into {@code x} (width, n), and their labels into {@code y}.
      */
     public void toInputs(int[] indices, int from, int n, float[] x, int[] y) {
-        final float scale = 1f / 255f;
+        final float scale = InputScaling.UINT8.scale();
         for (int j = 0; j < n; j++) {
             int e = indices[from + j];
             int src = e * width, dst = j * width;
@@ -83,7 +84,7 @@ public record Examples(byte[] pixels, float[] values, byte[] labels, int count, 
 
     /** Examples [first, first + n) as inputs, in order. */
     public void toInputs(int first, int n, float[] x, int[] y) {
-        final float scale = 1f / 255f;
+        final float scale = InputScaling.UINT8.scale();
         if (values != null) {
             System.arraycopy(values, first * width, x, 0, n * width);
         } else {

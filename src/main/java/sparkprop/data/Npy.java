@@ -59,9 +59,27 @@ public final class Npy {
         if (!descr.find() || !fortran.find() || !shape.find()) {
             throw new DataException(name + ": npy header is not understood: " + dict.trim());
         }
-        long[] dims = Arrays.stream(shape.group(1).split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .mapToLong(Long::parseLong).toArray();
-        return new Header(descr.group(1), dims, fortran.group(1).equals("True"));
+        return new Header(descr.group(1), dimensions(shape.group(1), name), fortran.group(1).equals("True"));
+    }
+
+    /** A shape tuple's sizes; Python 2's NumPy wrote them as longs ({@code (10L, 28L, 28L)}). */
+    private static long[] dimensions(String tuple, String name) {
+        String[] parts = Arrays.stream(tuple.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new);
+        long[] dims = new long[parts.length];
+        long elements = 1;
+        for (int i = 0; i < parts.length; i++) {
+            String d = parts[i].endsWith("L") ? parts[i].substring(0, parts[i].length() - 1) : parts[i];
+            try {
+                dims[i] = Long.parseLong(d);
+                if (dims[i] < 0) throw new NumberFormatException();
+                elements = Math.multiplyExact(elements, dims[i]);
+            } catch (NumberFormatException e) {
+                throw new DataException(name + ": npy shape (" + tuple + ") is not understood (expected sizes like (60000, 28, 28))");
+            } catch (ArithmeticException e) {
+                throw new DataException(name + ": npy shape (" + tuple + ") has more elements than can exist");
+            }
+        }
+        return dims;
     }
 
     /** Reads a float32 or float64 array as floats (model weights). */
@@ -85,10 +103,29 @@ public final class Npy {
         return c;
     }
 
+    /** Bounds on the string arrays a model file holds (names of activations, the loss, the input scaling). */
+    private static final int MAX_STRING = 256, MAX_STRINGS = 4096;
+
+    /** Reads a one-string array (a scalar, or one element) such as a model's loss. */
+    public static String readString(InputStream in, Header header, String name) throws IOException {
+        String[] all = readStrings(in, header, name);
+        if (all.length != 1) throw new DataException(name + ": holds " + all.length + " strings, expected one");
+        return all[0];
+    }
+
     /** Reads a fixed-width unicode array ('<U8') as strings, trailing NULs removed. */
     public static String[] readStrings(InputStream in, Header header, String name) throws IOException {
         if (!header.descr().startsWith("<U")) throw new DataException(name + ": dtype '" + header.descr() + "', expected strings (<U)");
-        int chars = Integer.parseInt(header.descr().substring(2));
+        int chars;
+        try {
+            chars = Integer.parseInt(header.descr().substring(2));
+        } catch (NumberFormatException e) {
+            throw new DataException(name + ": dtype '" + header.descr() + "' is not understood (expected <U and a length, e.g. <U8)");
+        }
+        if (chars < 1 || chars > MAX_STRING) {
+            throw new DataException(name + ": strings of " + chars + " characters; names here are 1.." + MAX_STRING + " long");
+        }
+        if (header.elements() > MAX_STRINGS) throw new DataException(name + ": " + header.elements() + " strings; at most " + MAX_STRINGS + " expected");
         int n = (int) header.elements();
         ByteBuffer b = ByteBuffer.wrap(IdxFormat.readBytes(in, n * chars * 4, name, "array data")).order(ByteOrder.LITTLE_ENDIAN);
         String[] out = new String[n];

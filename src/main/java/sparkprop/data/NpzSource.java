@@ -27,8 +27,8 @@ public record NpzSource(String path, String split, int count, int width) impleme
             throw new DataException(path + ": x_" + split + " has shape " + java.util.Arrays.toString(x.shape())
                     + " but y_" + split + " has " + java.util.Arrays.toString(y.shape()));
         }
-        long width = x.elements() / x.shape()[0];
-        if (x.shape()[0] <= 0 || width <= 0 || x.elements() > Integer.MAX_VALUE - 16) {
+        long width = x.shape()[0] == 0 ? 0 : x.elements() / x.shape()[0];
+        if (width <= 0 || x.elements() > Integer.MAX_VALUE - 16) {
             throw new DataException(name + ": shape " + java.util.Arrays.toString(x.shape()) + " is not usable");
         }
         return new NpzSource(path.toString(), split, (int) x.shape()[0], (int) width);

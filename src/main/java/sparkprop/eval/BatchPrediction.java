@@ -73,10 +73,7 @@ public final class BatchPrediction {
                 continue;
             }
             int n = names.size();
-            float[] x = new float[n * width];
-            float scale = model.inputScale();
-            for (int j = 0; j < n; j++) for (int i = 0; i < width; i++) x[j * width + i] = (digits.get(j)[i] & 0xFF) * scale;
-            float[] p = model.predict(x, n);
+            float[] p = model.predict(model.inputs(digits), n);
             for (int j = 0; j < n; j++) {
                 Object[] values = new Object[4 + k];
                 int best = 0;

@@ -41,7 +41,7 @@ public final class Evaluation {
         int parts = Math.min(sc.defaultParallelism(), source.count());
         JavaRDD<ShardBlock> pixels = ShardedData.load(sc, source, new ShardLayout(source.count(), parts, parts), model.spec().outputSize(),
                 HadoopConf.of(sc.hadoopConfiguration()));
-        if (model.input().equals(Model.UINT8)) return pixels;
+        if (model.input() == sparkprop.core.InputScaling.UINT8) return pixels;
         // A model trained on a float table takes raw values: the pixels as numbers 0..255, not divided by 255.
         JavaRDD<ShardBlock> values = pixels.map(b -> new ShardBlock(b.shard(), b.firstExample(), b.examples().pixelsAsValues()));
         values.persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY()).count();

@@ -106,7 +106,7 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
     public Vector predictRaw(Vector features) {
         float[] x = new float[numFeatures()];
         double[] v = features.toArray();
-        float scale = model.inputScale();
+        float scale = model.input().scale();
         for (int i = 0; i < x.length; i++) x[i] = (float) v[i] * scale;
         float[] out = model.predict(x, 1);
         double[] raw = new double[out.length];
@@ -142,7 +142,7 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
         int block = (Integer) getOrDefault(blockSize());
         Model m = model;
         int width = numFeatures();
-        float scale = m.inputScale();
+        float scale = m.input().scale();
         MapPartitionsFunction<Row, Row> score = rows -> new Iterator<>() {
             private final List<Row> pending = new ArrayList<>();
             private final List<Row> ready = new ArrayList<>();

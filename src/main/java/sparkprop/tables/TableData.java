@@ -49,7 +49,7 @@ public record TableData(TableShards train, TableShards test) {
      * TABLE}, or with {@code testFraction} the test rows a training run with that seed set aside.
      */
     public static TableShards forModel(SparkSession spark, TableReader.Table table, double testFraction, long seed, int width, int classes,
-                                       String input) throws IOException {
+                                       sparkprop.core.InputScaling input) throws IOException {
         TableReader.Numbered rows = TableReader.read(spark, table, width, testFraction, seed);
         rows.rows().persist(StorageLevel.MEMORY_AND_DISK());
         try {

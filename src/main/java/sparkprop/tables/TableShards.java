@@ -1,5 +1,6 @@
 package sparkprop.tables;
 
+import sparkprop.core.InputScaling;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,7 +34,7 @@ import sparkprop.shards.TaskSlots;
  * 0..255 and some exceed 1 (inputs value/255, as images) and float32 otherwise. So the same rows in the same order
  * train to the same bits as the same examples read from IDX files.
  */
-public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, String input) {
+public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int width, InputScaling input) {
 
     /**
      * What messages call the two columns: {@code featuresCol 'features'} in spark.ml, the file and
@@ -117,10 +118,10 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
      * surveys them (size, first bad row, whether they are pixels), a second packs them; cache
      * {@code indexed} if computing it twice is costly.
      *
-     * @param input the scaling the inputs must get ({@link Model#UINT8} or {@link Model#FLOAT32}: a
+     * @param input the scaling the inputs must get (a
      *              test set gets its training set's), or null to choose from the values
      */
-    public static TableShards of(JavaPairRDD<Row, Long> indexed, Naming naming, int width, int classes, int shards, int partitions, String input) {
+    public static TableShards of(JavaPairRDD<Row, Long> indexed, Naming naming, int width, int classes, int shards, int partitions, InputScaling input) {
         KryoRecords.check(indexed.context().getConf());
         if (classes > Examples.MAX_CLASSES) {
             // Labels are kept as one byte each: a larger index would wrap and train silently on the wrong class.
@@ -138,7 +139,7 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
         int parts = TaskSlots.partitionsFor(indexed.context(), partitions);
         if (shards > survey.rows()) throw new BadInputException("shards " + shards + ": more than the table's " + survey.rows() + " rows");
         ShardLayout layout = new ShardLayout((int) survey.rows(), shards, parts);
-        boolean pixels = input == null ? survey.uint8() : input.equals(Model.UINT8);
+        boolean pixels = input == null ? survey.uint8() : input == InputScaling.UINT8;
         Packing packing = !pixels ? Packing.VALUES : survey.wholeBytes() ? Packing.PIXELS : Packing.VALUES_OVER_255;
         JavaRDD<ShardBlock> blocks = indexed
                 .mapToPair(r -> {
@@ -149,7 +150,7 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
                 .mapPartitions(rows -> blocksOf(rows, layout, width, packing == Packing.PIXELS).iterator());
         blocks.setName("table " + naming.features()).persist(StorageLevel.MEMORY_ONLY());
         blocks.count();
-        return new TableShards(blocks, layout, width, pixels ? Model.UINT8 : Model.FLOAT32);
+        return new TableShards(blocks, layout, width, pixels ? InputScaling.UINT8 : InputScaling.FLOAT32);
     }
 
     /**
@@ -195,7 +196,7 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
         float[] floats = new float[width];
         for (int i = 0; i < width; i++) floats[i] = (float) values[i];
         // As a uint8 model scales pixels (Examples#toInputs), so a whole byte scales to the same bits either way.
-        if (packing == Packing.VALUES_OVER_255) for (int i = 0; i < width; i++) floats[i] *= 1f / 255f;
+        if (packing == Packing.VALUES_OVER_255) for (int i = 0; i < width; i++) floats[i] = InputScaling.UINT8.input(floats[i]);
         return new Packed(index, shard, label, null, floats);
     }
 

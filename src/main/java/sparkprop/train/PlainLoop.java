@@ -1,5 +1,6 @@
 package sparkprop.train;
 
+import sparkprop.core.InputScaling;
 import java.util.ArrayList;
 import java.util.List;
 import sparkprop.core.Model;
@@ -47,7 +48,7 @@ public final class PlainLoop {
             }
         };
         int steps = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
-        return new TrainingLoop(config, spec, layout, steps, Model.UINT8).run(TrainingState.fresh(config, spec), here, scores,
+        return new TrainingLoop(config, spec, layout, steps, InputScaling.UINT8).run(TrainingState.fresh(config, spec), here, scores,
                 new TrainingListener() { }, config.epochs());
     }
 }

@@ -1,5 +1,6 @@
 package sparkprop.train;
 
+import sparkprop.core.InputScaling;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -45,8 +46,8 @@ public final class Trainer {
     private final JavaRDD<ShardBlock> test;
     private final ShardLayout layout;
     private final int stepsPerEpoch;
-    /** How the cached values become inputs, recorded in the models this trainer returns ({@link Model#UINT8} for files). */
-    private final String input;
+    /** How the cached values become inputs, recorded in the models this trainer returns (pixels/255 for files). */
+    private final InputScaling input;
 
     /**
      * Spark settings the loop runs better with, set unless the user set them: call on the
@@ -94,7 +95,7 @@ public final class Trainer {
         this.train = ShardedData.load(sc, data.train(), layout, spec.outputSize(), hadoop);
         int testParts = Math.min(parts, data.test().count());
         this.test = ShardedData.load(sc, data.test(), new ShardLayout(data.test().count(), testParts, testParts), spec.outputSize(), hadoop);
-        this.input = Model.UINT8;
+        this.input = InputScaling.UINT8;
     }
 
     /**
@@ -102,15 +103,15 @@ public final class Trainer {
      * with the same shard layout and order as files get): same loop, same bits for the same examples.
      *
      * @param test  the test set to score each epoch, or null for none
-     * @param input how the cached values become inputs ({@link Model#UINT8} or {@link Model#FLOAT32})
+     * @param input how the cached values become inputs
      */
-    public Trainer(JavaSparkContext sc, JavaRDD<ShardBlock> train, ShardLayout layout, int width, JavaRDD<ShardBlock> test, String input,
+    public Trainer(JavaSparkContext sc, JavaRDD<ShardBlock> train, ShardLayout layout, int width, JavaRDD<ShardBlock> test, InputScaling input,
                    TrainConfig config) {
         KryoRecords.check(sc.getConf());
         this.sc = sc;
         this.config = config;
         this.spec = check(layout.examples(), width, config);
-        if (config.augment().active() && !Model.UINT8.equals(input)) {
+        if (config.augment().active() && input != InputScaling.UINT8) {
             throw new BadInputException("--augment " + config.augment().spec() + ": the table's features are not 0-255 pixels, so not an image to distort");
         }
         this.layout = layout;
@@ -190,7 +191,7 @@ public final class Trainer {
     }
 
     /** How raw values become inputs for the models this trainer returns. */
-    public String input() {
+    public InputScaling input() {
         return input;
     }
 

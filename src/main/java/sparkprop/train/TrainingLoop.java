@@ -1,5 +1,6 @@
 package sparkprop.train;
 
+import sparkprop.core.InputScaling;
 import sparkprop.core.Model;
 import sparkprop.core.NetworkSpec;
 import sparkprop.shards.Forward;
@@ -41,9 +42,9 @@ final class TrainingLoop {
     private final NetworkSpec spec;
     private final ShardLayout layout;
     private final int stepsPerEpoch;
-    private final String input;
+    private final InputScaling input;
 
-    TrainingLoop(TrainConfig config, NetworkSpec spec, ShardLayout layout, int stepsPerEpoch, String input) {
+    TrainingLoop(TrainConfig config, NetworkSpec spec, ShardLayout layout, int stepsPerEpoch, InputScaling input) {
         this.config = config;
         this.spec = spec;
         this.layout = layout;

@@ -228,4 +228,33 @@ class PictureCommandsTest {
             return list.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
         }
     }
+
+    @Test
+    void localAndBatchPredictMakeAModelsInputsTheSameWay() throws Exception {
+        Path pictures = dir.resolve("scaling-pictures");
+        assertEquals(0, CliRun.of("export-images", "--data", data, "--out", pictures.toString(), "--limit", "8").exitCode());
+        Files.delete(pictures.resolve("contact-sheet.png"));
+        // The trained weights, declared to take raw values 0..255 as a float-table model does.
+        sparkprop.core.Model pixels = sparkprop.core.Model.load(model);
+        Path raw = dir.resolve("raw-values.bin");
+        new sparkprop.core.Model(pixels.spec(), pixels.params(), sparkprop.core.InputScaling.FLOAT32).save(raw);
+        for (Path m : java.util.List.of(model, raw)) {
+            CliRun local = CliRun.of("predict", "--model", m.toString(), "--json", pictures.toString());
+            assertEquals(0, local.exitCode(), local.err());
+            Path out = dir.resolve("scaling-" + m.getFileName());
+            CliRun batch = CliRun.of("predict", "--model", m.toString(), "--data", pictures.toString(), "--out", out.toString(), "--format", "csv",
+                    "--master", "local[2]");
+            assertEquals(0, batch.exitCode(), batch.err());
+            java.util.List<String[]> rows = csvParts(out);
+            JsonNode answers = new ObjectMapper().readTree(local.out().lines().filter(l -> l.startsWith("[")).findFirst().orElseThrow());
+            assertEquals(8, answers.size());
+            for (JsonNode a : answers) {
+                String name = Path.of(a.get("file").asText()).getFileName().toString();
+                String[] row = rows.stream().filter(r -> r[0].endsWith("/" + name)).findFirst().orElseThrow();
+                for (int c = 0; c < 10; c++) {
+                    assertEquals((float) Double.parseDouble(row[3 + c]), (float) a.get("probabilities").get(c).asDouble(), m + " " + name + " p" + c);
+                }
+            }
+        }
+    }
 }

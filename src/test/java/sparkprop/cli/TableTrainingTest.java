@@ -171,7 +171,12 @@ class TableTrainingTest {
         JsonNode s = summary(run);
         assertTrue(s.get("test_accuracy").asDouble() > 0.85, s.toString());
         Model model = Model.load(run.resolve("model.bin"));
-        assertEquals(Model.FLOAT32, model.input());
+        assertEquals(sparkprop.core.InputScaling.FLOAT32, model.input());
+        // Through NumPy's format and back, the model still takes its values as they are: the same file.
+        Path npz = dir.resolve("points.npz"), back = dir.resolve("points-back.bin");
+        assertEquals(0, CliRun.of("export-model", "--model", run.resolve("model.bin").toString(), "--out", npz.toString()).exitCode());
+        assertEquals(0, CliRun.of("export-model", "--from-npz", npz.toString(), "--out", back.toString()).exitCode());
+        assertArrayEquals(Files.readAllBytes(run.resolve("model.bin")), Files.readAllBytes(back));
         // About a fifth of the 900 rows were set aside.
         assertTrue(trained.out().matches("(?s).*training .* on .*: 7\\d\\d train / 1\\d\\d test examples.*"), trained.out());
 

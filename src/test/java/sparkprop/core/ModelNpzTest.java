@@ -92,6 +92,43 @@ class ModelNpzTest {
     }
 
     @Test
+    void theInputScalingTravelsWithTheModel() throws Exception {
+        Model m = model();
+        Model table = new Model(m.spec(), m.params(), InputScaling.FLOAT32);
+        assertEquals(InputScaling.FLOAT32, ModelNpz.read(ModelNpz.write(table), "t.npz", null, null, null).input());
+        assertEquals(InputScaling.UINT8, ModelNpz.read(ModelNpz.write(m), "m.npz", null, null, null).input());
+
+        // A file without it (the tutorials', network.py's) has pixel/255 inputs; a name we do not know is refused by name.
+        java.util.Map<String, byte[]> members = unzip(ModelNpz.write(table));
+        members.remove("input.npy");
+        assertEquals(InputScaling.UINT8, ModelNpz.read(sparkprop.data.Fixtures.zip(members), "old.npz", null, null, null).input());
+        members.put("input.npy", Npy.write("<U5", new long[]{}, Npy.strings(new String[]{"x/256"}, 5)));
+        DataException unknown = assertThrows(DataException.class, () -> ModelNpz.read(sparkprop.data.Fixtures.zip(members), "u.npz", null, null, null));
+        assertTrue(unknown.getMessage().contains("u.npz: input 'x/256'"), unknown.getMessage());
+    }
+
+    @Test
+    void emptyOrAbsurdStringArraysAreNamedNotCrashes() throws Exception {
+        java.util.Map<String, byte[]> members = unzip(ModelNpz.write(model()));
+        String[][] cases = {{"<U3", "0"}, {"<U999999999", ""}, {"<Uxx", ""}, {"<U3", "99999999"}};
+        for (String[] c : cases) {
+            long[] shape = c[1].isEmpty() ? new long[]{} : new long[]{Long.parseLong(c[1])};
+            members.put("loss.npy", Npy.write(c[0], shape, new byte[0]));
+            DataException e = assertThrows(DataException.class, () -> ModelNpz.read(sparkprop.data.Fixtures.zip(members), "s.npz", null, null, null),
+                    String.join(" ", c));
+            assertTrue(e.getMessage().startsWith("s.npz:loss"), e.getMessage());
+        }
+    }
+
+    private static java.util.Map<String, byte[]> unzip(byte[] npz) throws Exception {
+        java.util.Map<String, byte[]> members = new java.util.LinkedHashMap<>();
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(new ByteArrayInputStream(npz))) {
+            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) members.put(e.getName(), zip.readAllBytes());
+        }
+        return members;
+    }
+
+    @Test
     void exportImportRoundTripIsExact() {
         Model m = model();
         Model back = ModelNpz.read(ModelNpz.write(m), "m.npz", null, null, null);

@@ -43,7 +43,12 @@ public final class Fixtures {
     public static byte[] npy(String descr, long[] shape, byte[] data) {
         StringBuilder dims = new StringBuilder();
         for (long d : shape) dims.append(d).append(", ");
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims.toString().replaceAll(", $", shape.length == 1 ? "," : "") + "), }";
+        return npy(descr, dims.toString().replaceAll(", $", shape.length == 1 ? "," : ""), data);
+    }
+
+    /** An .npy whose shape tuple is written as given, e.g. "10L, 28L, 28L" as Python 2's NumPy wrote it. */
+    public static byte[] npy(String descr, String shape, byte[] data) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
         int total = 10 + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";

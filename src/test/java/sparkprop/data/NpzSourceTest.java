@@ -88,4 +88,24 @@ class NpzSourceTest {
         DataException e = assertThrows(DataException.class, () -> Dataset.open(file.toString(), conf));
         assertTrue(e.getMessage().contains("broken.npz"), e.getMessage());
     }
+
+    @Test
+    void python2ShapesReadAndBadShapesAreNamed() throws Exception {
+        Map<String, byte[]> m = members();
+        m.put("x_train.npy", Fixtures.npy("|u1", "2L, 2L, 2L", new byte[]{1, 2, 3, 4, 5, 6, 7, 8}));
+        m.put("y_train.npy", Fixtures.npy("|u1", "2L,", new byte[]{3, 8}));
+        Dataset d = write(m);
+        assertEquals(2, d.train().count());
+        assertEquals(4, d.width());
+
+        for (String shape : new String[]{"2, two, 2", "2, -1", "4294967296, 4294967296, 4294967296"}) {
+            m.put("x_train.npy", Fixtures.npy("|u1", shape, new byte[]{1, 2, 3, 4, 5, 6, 7, 8}));
+            DataException e = assertThrows(DataException.class, () -> write(m), shape);
+            assertTrue(e.getMessage().contains("x_train") && e.getMessage().contains("shape (" + shape + ")"), e.getMessage());
+        }
+        m.put("x_train.npy", Fixtures.npy("|u1", new long[]{0, 4}, new byte[0]));
+        m.put("y_train.npy", Fixtures.npy("|u1", new long[]{0}, new byte[0]));
+        DataException none = assertThrows(DataException.class, () -> write(m));
+        assertTrue(none.getMessage().contains("is not usable"), none.getMessage());
+    }
 }

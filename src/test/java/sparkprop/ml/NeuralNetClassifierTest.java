@@ -93,7 +93,7 @@ class NeuralNetClassifierTest {
     void aDataFrameOfTheSameExamplesTrainsToTheBitsOfScriptsTrain() throws Exception {
         Path out = cliRun;
         NeuralNetClassificationModel model = small().fit(train);
-        assertEquals("uint8/255", model.network().input());
+        assertEquals("uint8/255", model.network().input().id());
         assertArrayEquals(Files.readAllBytes(out.resolve("model.bin")), ModelFile.encode(model.network()));
         // And on 3 partitions instead of 2: the same bits.
         assertArrayEquals(ModelFile.encode(model.network()), ModelFile.encode(small().setPartitions(3).fit(train).network()));
@@ -133,7 +133,7 @@ class NeuralNetClassifierTest {
         assertTrue(best > 0.5, "learns something: " + best);
         PipelineModel bestPipeline = (PipelineModel) cv.bestModel();
         NeuralNetClassificationModel fitted = (NeuralNetClassificationModel) bestPipeline.stages()[1];
-        assertEquals("float32", fitted.network().input());
+        assertEquals("float32", fitted.network().input().id());
 
         String cvPath = dir.resolve("cv").toString(), pipelinePath = dir.resolve("pipeline").toString();
         cv.write().overwrite().save(cvPath);
