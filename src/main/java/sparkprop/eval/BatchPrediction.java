@@ -113,7 +113,10 @@ public final class BatchPrediction {
      */
     public static Dataset<Row> table(SparkSession spark, TableReader.Table table, Model model) throws IOException {
         TableReader.Numbered rows = TableReader.read(spark, table, model.spec().inputSize(), 0, 1);
-        JavaRDD<Row> numbered = rows.trainRows().map(r -> RowFactory.create(r._1().getLong(2), r._1().get(0), r._1().get(1)));
+        JavaRDD<Row> numbered = rows.trainRows().map(r -> {
+            if (r._1().size() > 3 && !r._1().isNullAt(3)) throw new sparkprop.core.BadInputException(r._1().getString(3)); // a CSV line of another width
+            return RowFactory.create(r._1().getLong(2), r._1().get(0), r._1().get(1));
+        });
         StructType schema = DataTypes.createStructType(List.of(DataTypes.createStructField("id", DataTypes.LongType, false),
                 DataTypes.createStructField("label", DataTypes.DoubleType, true),
                 DataTypes.createStructField("features", SQLDataTypes.VectorType(), true)));

@@ -54,6 +54,8 @@ public final class TableReader {
     /** The features column that, when absent, means "every numeric column but the label". */
     public static final String DEFAULT_FEATURES = "features";
     private static final String FILE = "_sparkprop_file", BLOCK = "_sparkprop_block";
+    /** Where Spark's CSV reader puts a line it could not parse into the schema: another width, or a word for a number. */
+    private static final String CORRUPT = "_sparkprop_corrupt";
     /** A path component for {@link Seeds}, so the test split's draws are independent of every other use of the seed. */
     private static final long TEST_SPLIT = 0x7e57L;
 
@@ -124,13 +126,17 @@ public final class TableReader {
         List<Column> features = new ArrayList<>();
         Column label;
         Shape shape;
+        int csvColumns = 0;
         String path = table.where().toString();
         switch (table.format()) {
             case CSV -> {
                 CsvShape csv = csvShape(table.where());
+                csvColumns = csv.columns();
                 List<StructField> fields = new ArrayList<>();
                 for (int c = 0; c < csv.columns(); c++) fields.add(DataTypes.createStructField("c" + c, DataTypes.DoubleType, true));
-                frame = reader.schema(DataTypes.createStructType(fields)).option("header", csv.header()).load(path);
+                fields.add(DataTypes.createStructField(CORRUPT, DataTypes.StringType, true));
+                frame = reader.schema(DataTypes.createStructType(fields)).option("header", csv.header()).option("mode", "PERMISSIVE")
+                        .option("columnNameOfCorruptRecord", CORRUPT).load(path);
                 label = frame.col("c0");
                 for (int c = 1; c < csv.columns(); c++) features.add(frame.col("c" + c));
                 shape = Shape.COLUMNS;
@@ -188,23 +194,44 @@ public final class TableReader {
         columns.addAll(features);
         columns.add(functions.col("_metadata.file_path").as(FILE));
         columns.add(functions.col("_metadata.file_block_start").as(BLOCK));
+        if (csvColumns > 0) columns.add(frame.col(CORRUPT));
         Dataset<Row> placed = frame.select(columns.toArray(new Column[0]));
 
-        Placement placement = place(placed.groupBy(FILE, BLOCK).count().collectAsList(), seed, testFraction);
+        boolean libsvm = table.format() == TableFormat.LIBSVM;
+        Placement placement;
+        try {
+            placement = place(placed.groupBy(FILE, BLOCK).count().collectAsList(), seed, testFraction);
+        } catch (Exception e) { // a SparkException, which Java sees as checked
+            if (libsvm && root(e) instanceof IllegalArgumentException) throw badLibsvm(path, root(e));
+            if (e instanceof RuntimeException r) throw r;
+            throw new IOException(e);
+        }
+        if (placement.rows() == 0) {
+            throw new BadInputException(path + ": the table has no rows" + (table.format() == TableFormat.CSV ? " (a header line at most)" : ""));
+        }
         Broadcast<Map<String, Start>> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(placement.starts());
-        int featureColumns = features.size();
+        int featureColumns = features.size(), expectedColumns = csvColumns;
         JavaPairRDD<Row, Long> numbered = placed.javaRDD().mapPartitionsToPair(it -> {
             Map<String, long[]> seen = new HashMap<>();
             List<Tuple2<Row, Long>> out = new ArrayList<>();
-            while (it.hasNext()) {
-                Row r = it.next();
+            while (true) {
+                Row r;
+                try {
+                    if (!it.hasNext()) break;
+                    r = it.next();
+                } catch (IllegalArgumentException e) { // Spark's LIBSVM parser on a malformed line
+                    if (libsvm) throw badLibsvm(path, e);
+                    throw e;
+                }
                 String key = r.getString(featureColumns + 1) + '\0' + r.getLong(featureColumns + 2);
                 Start start = shared.value().get(key);
                 long[] count = seen.computeIfAbsent(key, k -> new long[3]); // rows, training rows, test rows seen in this split
                 long g = start.first() + count[0]++;
                 long index = isTest(seed, testFraction, g) ? -(start.testFirst() + count[2]++) - 1 : start.trainFirst() + count[1]++;
                 Double value = r.isNullAt(0) ? null : ((Number) r.get(0)).doubleValue();
-                out.add(new Tuple2<>(RowFactory.create(value, features(r, shape, featureColumns), g), index));
+                String problem = expectedColumns > 0 && !r.isNullAt(featureColumns + 3)
+                        ? csvProblem(r.getString(featureColumns + 1), g, r.getString(featureColumns + 3), expectedColumns) : null;
+                out.add(new Tuple2<>(RowFactory.create(value, features(r, shape, featureColumns), g, problem), index));
             }
             return out.iterator();
         });
@@ -261,10 +288,37 @@ public final class TableReader {
     private static Dataset<Row> loadLibsvm(DataFrameReader reader, String path) {
         try {
             return reader.load(path);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // a SparkException from a task, which Java sees as checked, or the reader's own
             // Spark's LIBSVM source parses while inferring the width, so a malformed line fails here.
-            throw new BadInputException(path + ": not a LIBSVM file Spark can read (" + firstLine(e) + ")");
+            throw badLibsvm(path, root(e));
         }
+    }
+
+    private static BadInputException badLibsvm(String path, Throwable cause) {
+        return new BadInputException(path + ": not a LIBSVM file Spark can read (" + firstLine(cause) + ")");
+    }
+
+    /** What is wrong with a CSV line Spark could not fit to the first line's columns, naming the file and row. */
+    private static String csvProblem(String file, long row, String line, int columns) {
+        int found = line.split(",", -1).length;
+        String shown = line.length() > 60 ? line.substring(0, 60) + "..." : line;
+        String name = file;
+        if (file.startsWith("file:")) {
+            try {
+                name = java.net.URI.create(file).getPath();
+            } catch (IllegalArgumentException e) {
+                name = file;
+            }
+        }
+        return name + ": row " + row + " (from 0, in file order) " + (found != columns
+                ? "has " + found + " columns but the first line has " + columns
+                : "holds a value that is not a number") + ": '" + shown + "'";
+    }
+
+    private static Throwable root(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        return root;
     }
 
     /** A CSV table's column count and whether its first line is a header, from the first line of its first file. */
@@ -284,6 +338,8 @@ public final class TableReader {
              BufferedReader text = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             line = text.readLine();
         }
+        // A byte-order mark (Excel's "CSV UTF-8") is not part of the first cell: with it a number looks like a header.
+        if (line != null && line.startsWith("\uFEFF")) line = line.substring(1);
         if (line == null || line.isBlank()) throw new BadInputException(file + ": empty CSV file (expected the label then one column per feature)");
         String[] cells = line.split(",", -1);
         if (cells.length < 2) throw new BadInputException(file + ": one column only; a CSV table is the label then one column per feature");

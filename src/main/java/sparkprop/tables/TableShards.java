@@ -162,6 +162,8 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
     }
 
     private static Survey survey(Row row, long index, int width, int classes, Naming naming) {
+        // A line the reader could not parse as a row (a CSV line of another width): its own message, naming the file.
+        if (row.size() > 3 && !row.isNullAt(3)) return new Survey(1, true, false, row.getString(3));
         if (row.isNullAt(0)) return new Survey(1, true, false, naming.label() + ": " + rowName(row, index) + " has no label (null)");
         if (row.isNullAt(1)) return new Survey(1, true, false, naming.features() + ": " + rowName(row, index) + " has no features (null)");
         double label = ((Number) row.get(0)).doubleValue();

@@ -217,7 +217,44 @@ class TableTrainingTest {
         CliRun short_ = CliRun.of("train", "--data", ragged.toString(), "--test-fraction", "0.3", "--batch-size", "10", "--master", "local[2]",
                 "--out", dir.resolve("runs/ragged").toString());
         assertEquals(2, short_.exitCode(), short_.err());
-        assertTrue(short_.errorLines().contains(ragged + " (features: every column after the first): row "), short_.err());
+        assertTrue(short_.errorLines().contains(ragged + ": row 30 (from 0, in file order) has 3 columns but the first line has 65"), short_.err());
+
+        // A longer line was cut to the first line's width and trained on.
+        Path wide = dir.resolve("wide.csv");
+        Files.writeString(wide, csv(train, 0, 30, false) + "3" + ",7".repeat(70) + "\n" + csv(train, 30, 10, false));
+        CliRun long_ = CliRun.of("train", "--data", wide.toString(), "--test-fraction", "0.3", "--batch-size", "10", "--master", "local[2]",
+                "--out", dir.resolve("runs/wide").toString());
+        assertEquals(2, long_.exitCode(), long_.err());
+        assertTrue(long_.errorLines().contains(wide + ": row 30 (from 0, in file order) has 71 columns but the first line has 65"), long_.err());
+
+        Path header = dir.resolve("header-only.csv");
+        Files.writeString(header, "label,a,b,c\n");
+        CliRun empty = CliRun.of("train", "--data", header.toString(), "--test-fraction", "0.3", "--master", "local[2]",
+                "--out", dir.resolve("runs/header-only").toString());
+        assertEquals(2, empty.exitCode(), empty.err());
+        assertTrue(empty.errorLines().contains(header + ": the table has no rows (a header line at most)"), empty.err());
+
+        Path zero = dir.resolve("zero.libsvm");
+        Files.writeString(zero, "1 0:3 2:4\n0 1:1\n");
+        for (String layers : new String[]{null, "3,4,2"}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--data", zero.toString(), "--test-fraction", "0.5",
+                    "--master", "local[2]", "--out", dir.resolve("runs/zero").toString()));
+            if (layers != null) args.addAll(java.util.List.of("--layers", layers));
+            CliRun libsvm = CliRun.of(args.toArray(new String[0]));
+            assertEquals(2, libsvm.exitCode(), libsvm.err());
+            assertTrue(libsvm.errorLines().contains(zero + ": not a LIBSVM file Spark can read (requirement failed: indices should be one-based"),
+                    libsvm.err());
+        }
+    }
+
+    @Test
+    void aByteOrderMarkIsNotAHeader() throws Exception {
+        Path bom = dir.resolve("bom.csv");
+        Files.write(bom, ("\uFEFF" + csv(train, 0, 40, false)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        CliRun run = CliRun.of("train", "--data", bom.toString(), "--test-data", bom.toString(), "--layers", "64,8,10", "--epochs", "1",
+                "--batch-size", "10", "--master", "local[2]", "--out", dir.resolve("runs/bom").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains(": 40 train / 40 test examples"), run.out());
     }
 
     static JsonNode summary(Path run) throws IOException {
