@@ -60,9 +60,8 @@ final class ExportImagesCommand implements Callable<Integer> {
         Dataset dataset = Inputs.data(data, conf);
         ExampleSource source = split.equals("test") ? dataset.test() : dataset.train();
         int side = DigitImages.side(source.width());
-        if (distortion.active() && Augment.side(source.width()) < 0) {
-            throw new BadInputException("--augment: " + data + " holds " + source.width() + " values per example, not a square image");
-        }
+        String problem = distortion.problemFor(source.width());
+        if (problem != null) throw new BadInputException("--augment " + distortion.spec() + ": " + data + ": " + problem);
         Location folder = Location.of(out, conf, "--out");
         if (folder.exists() && (folder.isFile() || !folder.list().isEmpty())) {
             throw new BadInputException("--out " + folder + ": already exists and is not empty");

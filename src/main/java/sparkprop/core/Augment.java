@@ -38,6 +38,29 @@ public record Augment(double shift, double rotate, double scale, double shear, d
         if (scale >= 1) throw new IllegalArgumentException("scale=" + scale + ": expected a fraction below 1, e.g. 0.1");
         if (shear >= 90 || rotate > 180) throw new IllegalArgumentException("rotate is at most 180 degrees and shear below 90");
         if (alpha > 0 && sigma <= 0) throw new IllegalArgumentException("elastic-alpha needs elastic-sigma > 0 (Simard: alpha 34, sigma 4)");
+        // Below half a pixel the blur's weights underflow (NaN images); far above any image it only costs memory.
+        if (sigma > 0 && (sigma < MIN_SIGMA || sigma > MAX_SIGMA)) {
+            throw new IllegalArgumentException("elastic-sigma=" + sigma + ": expected " + MIN_SIGMA + " to " + MAX_SIGMA + " pixels (Simard: 4)");
+        }
+    }
+
+    private static final double MIN_SIGMA = 0.5, MAX_SIGMA = 1000;
+
+    /**
+     * What is wrong with distorting examples of {@code width} values, or null: they must be square
+     * images, and the distortion must leave a digit in them. A shift beyond half the side moves the
+     * digit out of the picture, a blur wider than the picture is a constant field, and an elastic
+     * alpha beyond four sides scatters the pixels; each trains to chance without failing.
+     */
+    public String problemFor(int width) {
+        if (!active()) return null;
+        int side = side(width);
+        if (side < 0) return "needs square images, and the data's " + width + " values per example are not a square";
+        String size = " for these " + side + "x" + side + " images";
+        if (shift > side / 2.0) return "shift=" + shift + ": expected 0 to " + side / 2.0 + " pixels (half the side)" + size;
+        if (sigma > side) return "elastic-sigma=" + sigma + ": expected " + MIN_SIGMA + " to " + side + " pixels (the side)" + size;
+        if (alpha > 4.0 * side) return "elastic-alpha=" + alpha + ": expected 0 to " + 4 * side + " pixels (four sides)" + size;
+        return null;
     }
 
     /**

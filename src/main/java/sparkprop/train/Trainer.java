@@ -151,10 +151,8 @@ public final class Trainer {
     /** The same check from the training examples' count and width. */
     public static NetworkSpec check(int examples, int width, TrainConfig config) {
         NetworkSpec spec = config.network(width);
-        if (config.augment().active() && Augment.side(width) < 0) {
-            throw new BadInputException("--augment " + config.augment().spec() + ": needs square images, and the data's " + width
-                    + " values per example are not a square");
-        }
+        String distortion = config.augment().problemFor(width);
+        if (distortion != null) throw new BadInputException("--augment " + config.augment().spec() + ": " + distortion);
         if (config.shards() > examples) {
             throw new BadInputException("--shards " + config.shards() + ": more than the " + examples + " training examples");
         }

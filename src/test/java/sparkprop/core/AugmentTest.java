@@ -28,6 +28,26 @@ class AugmentTest {
     }
 
     @Test
+    void valuesThatWouldDestroyTheImagesAreRefusedWithTheirRange() {
+        // A blur this narrow underflowed into NaN images; this wide it overflowed an array size.
+        for (String spec : new String[]{"elastic-alpha=34,elastic-sigma=1e-200", "elastic-alpha=34,elastic-sigma=1e12"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Augment.parse(spec), spec);
+            assertTrue(e.getMessage().contains("expected 0.5 to 1000.0 pixels"), e.getMessage());
+        }
+        assertEquals("shift=20.0: expected 0 to 14.0 pixels (half the side) for these 28x28 images",
+                Augment.parse("shift=20").problemFor(784));
+        assertTrue(Augment.parse("elastic-alpha=34,elastic-sigma=40").problemFor(784).startsWith("elastic-sigma=40.0: expected 0.5 to 28"));
+        assertTrue(Augment.parse("elastic-alpha=500,elastic-sigma=4").problemFor(784).startsWith("elastic-alpha=500.0: expected 0 to 112"));
+        assertTrue(Augment.parse("shift=1").problemFor(5).contains("not a square"));
+        assertEquals(null, Augment.parse("shift=14,rotate=180,elastic-alpha=112,elastic-sigma=28").problemFor(784));
+        assertEquals(null, Augment.NONE.problemFor(5));
+        // What passes leaves finite pixels.
+        float[] x = bar();
+        Augment.parse("elastic-alpha=112,elastic-sigma=0.5").apply(x, 0, new Augment.Scratch(28), 3);
+        for (float v : x) assertTrue(Float.isFinite(v));
+    }
+
+    @Test
     void specsParseAndPrintBack() {
         Augment a = Augment.parse("shift=2, rotate=10,elastic-alpha=34,elastic-sigma=4");
         assertEquals(new Augment(2, 10, 0, 0, 34, 4), a);
