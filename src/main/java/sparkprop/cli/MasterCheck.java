@@ -16,8 +16,13 @@ final class MasterCheck {
     static void reachable(String master) {
         if (master == null || !master.startsWith("spark://")) return;
         for (String hostPort : master.substring("spark://".length()).split(",")) {
-            URI uri = URI.create("spark://" + hostPort);
-            if (uri.getHost() == null || uri.getPort() < 0) {
+            URI uri;
+            try {
+                uri = URI.create("spark://" + hostPort);
+            } catch (IllegalArgumentException e) {
+                uri = null;
+            }
+            if (uri == null || uri.getHost() == null || uri.getPort() < 0) {
                 throw new sparkprop.core.BadInputException("--master " + master + ": expected spark://HOST:PORT");
             }
             try (Socket socket = new Socket()) {

@@ -42,7 +42,18 @@ final class SparkContexts {
             conf.set("spark.authenticate.secret", handedSecret);
         }
         if (explicitMaster != null) conf.setMaster(explicitMaster); else conf.setIfMissing("spark.master", fallbackMaster);
-        JavaSparkContext sc = new JavaSparkContext(conf);
+        JavaSparkContext sc;
+        try {
+            sc = new JavaSparkContext(conf);
+        } catch (Exception e) { // Spark's SparkException, checked as Java sees it
+            String why = e.getMessage() == null ? "" : e.getMessage();
+            if (why.startsWith("Could not parse Master URL") || why.startsWith("Asked to run locally with")) {
+                throw new sparkprop.core.BadInputException("--master " + conf.get("spark.master") + ": " + why
+                        + " (expected local, local[N] with N >= 1, local[*], spark://HOST:PORT, yarn or k8s://HOST:PORT)");
+            }
+            if (e instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e);
+        }
         sc.setLogLevel("WARN");
         return sc;
     }

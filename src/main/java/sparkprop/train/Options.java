@@ -77,6 +77,25 @@ public final class Options {
                 String shown = value instanceof String s ? (s.isEmpty() ? "''" : s) : format.apply(value).toLowerCase(Locale.ROOT);
                 throw bad(key, shown, expected);
             }
+            if (scope == Scope.MODEL && value instanceof Double d) checkFloat32(d);
+        }
+
+        /**
+         * The training's arithmetic is float32: a value that rounds to 0 there, overflows, or rounds
+         * out of its range (a momentum of 0.999999999 becomes 1) would train as something else than
+         * asked, and then diverge or stall with advice that blames the wrong option.
+         */
+        @SuppressWarnings("unchecked")
+        private void checkFloat32(double d) {
+            float f = (float) d;
+            String shown = format.apply((T) Double.valueOf(d)).toLowerCase(Locale.ROOT);
+            if (d != 0 && f == 0) throw bad(key, shown, "a value float32 holds (this rounds to 0 in float32, which training computes in; "
+                    + "the smallest is " + Float.MIN_VALUE + ")");
+            if (Float.isInfinite(f)) throw bad(key, shown, "a value float32 holds (this overflows float32, which training computes in; "
+                    + "the largest is " + Float.MAX_VALUE + ")");
+            if (valid != null && !valid.test((T) Double.valueOf(f))) {
+                throw bad(key, shown, expected + " after rounding to float32, which training computes in (it rounds to " + f + ")");
+            }
         }
 
         public String write(Object value) {

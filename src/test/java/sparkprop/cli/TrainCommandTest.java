@@ -134,11 +134,16 @@ class TrainCommandTest {
             "--patience|-1|--patience -1: expected a whole number >= 0",
             "--stop-after|0|--stop-after 0: expected a positive number of epochs",
             "--output|sigmoid|--output sigmoid: expected softmax with --loss ce",
+            "--adam-epsilon|1e-50|--adam-epsilon 1.0e-50: expected a value float32 holds (this rounds to 0 in float32",
+            "--master|local[0]|--master local[0]: Asked to run locally with 0 threads (expected local, local[N] with N >= 1",
+            "--master|locl[2]|--master locl[2]: Could not parse Master URL",
+            "--master|spark://|--master spark://: expected spark://HOST:PORT",
     })
     void badInputEndsWithOneClearLineAndExitCode2(String option, String value, String message) {
         Path out = dir.resolve("bad-" + option.substring(2) + value.hashCode());
         String[] args = option.equals("--data")
                 ? new String[]{"train", "--data", value, "--epochs", "1", "--out", out.toString()}
+                : option.equals("--master") ? new String[]{"train", "--data", data, "--out", out.toString(), option, value}
                 : new String[]{"train", "--data", data, "--master", "local[2]", "--out", out.toString(), option, value};
         CliRun run = CliRun.of(args);
         assertEquals(2, run.exitCode(), run.err());

@@ -89,4 +89,21 @@ class OptionsTest {
         assertTrue(e.getMessage().contains("unknown setting 'learning_rate'"), e.getMessage());
         assertEquals(List.of(), Options.keys().stream().filter(k -> !k.matches("[a-z0-9-]+")).toList(), "keys are option names");
     }
+
+    @Test
+    void valuesThatFloat32CannotHoldAreRefusedByName() {
+        String[][] cases = {
+                {"adam-epsilon", "1e-50", "rounds to 0 in float32"},
+                {"learning-rate", "1e39", "overflows float32"},
+                {"momentum", "0.9999999999", "a number in [0, 1) after rounding to float32, which training computes in (it rounds to 1.0)"},
+                {"ema", "0.99999999", "(it rounds to 1.0)"}};
+        for (String[] c : cases) {
+            sparkprop.core.BadInputException e = assertThrows(sparkprop.core.BadInputException.class, () -> TrainConfig.defaults().with(c[0], c[1]),
+                    c[0]);
+            assertTrue(e.getMessage().startsWith("--" + c[0] + " "), e.getMessage());
+            assertTrue(e.getMessage().contains(c[2]), e.getMessage());
+        }
+        assertEquals(1e-8, TrainConfig.defaults().with("adam-epsilon", "1e-8").adamEpsilon());
+        assertEquals(0.0, TrainConfig.defaults().with("weight-decay", "0").weightDecay());
+    }
 }
