@@ -46,9 +46,10 @@ run_main() {
     -cp "$JAR:$(cat "$CLASSPATH_FILE")" sparkprop.cli.Main "$@"
 }
 
-# log_options DIR: where our log4j2 configuration sends Spark's logging (DIR/sparkprop.log).
+# log_options DIR: sets LOG_OPTS, the JVM flags with which our log4j2 configuration sends Spark's
+# logging to DIR/sparkprop.log; an array, since the checkout's path may hold spaces.
 log_options() {
-  echo "-Dlog4j2.configurationFile=$ROOT/conf/log4j2.properties -Dsparkprop.log.dir=$1"
+  LOG_OPTS=("-Dlog4j2.configurationFile=$ROOT/conf/log4j2.properties" "-Dsparkprop.log.dir=$1")
 }
 
 # ensure_mnist: fetches MNIST into data/mnist unless its four files are there.
