@@ -166,7 +166,7 @@ final class TrainingRun {
             throw new BadInputException("--out " + out + ": --resume-if-exists found a run of another configuration ("
                     + String.join("; ", differences) + ")");
         }
-        System.out.println("--resume-if-exists: continuing the run in " + out + " after epoch " + loaded.state().epochsDone());
+        System.out.println("--resume-if-exists: continuing the run in " + out + " after " + position(loaded.state()));
         return continued(folder, loaded, settings.withOut(out.toString()), data, explicitMaster, stopAfter);
     }
 
@@ -189,6 +189,12 @@ final class TrainingRun {
         String note = DataSizeDefaults.note(config, fitted, data.trainCount());
         if (print && note != null) System.out.println(note);
         return fitted;
+    }
+
+    /** Where a checkpoint left a run: "epoch 2", or "epoch 2 and step 40 of epoch 3". */
+    private static String position(TrainingState state) {
+        int steps = state.epochProgress().stepsDone();
+        return "epoch " + state.epochsDone() + (steps == 0 ? "" : " and step " + steps + " of epoch " + (state.epochsDone() + 1));
     }
 
     /** All epochs done, or stopped early by --patience. */
@@ -225,7 +231,7 @@ final class TrainingRun {
             TrainingState state = resumed != null ? resumed : trainer.initialState();
             out.printf("%s %s on %s: %d train / %d test examples, batch %d over %d shards in %d partitions, "
                             + "%d steps/epoch, master %s, BLAS %s (data ready in %.1f s)%n",
-                    resumed != null ? "resuming after epoch " + state.epochsDone() + ":" : "training", trainer.spec(), settings.data(),
+                    resumed != null ? "resuming after " + position(state) + ":" : "training", trainer.spec(), settings.data(),
                     opened.trainCount(), opened.testCount(), config.batchSize(), config.shards(), trainer.layout().partitions(),
                     trainer.stepsPerEpoch(), sc.master(), Blas.describe(), (System.nanoTime() - started) / 1e9);
             blas = new Checkpoint.Blas(SparkContexts.executorKernel(sc), trainer.executorBlas());
@@ -281,7 +287,11 @@ final class TrainingRun {
         folder.file(RunFolder.REPORT).write(html.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** After each epoch: the metrics line, then the kept model if it changed, then the checkpoint, then the console. */
+    /**
+     * After each epoch: the metrics line, then the kept model if it changed, then the checkpoint,
+     * then the console. Within an epoch, with --checkpoint-every N: the checkpoint after every N-th
+     * step of the run.
+     */
     private final class EpochWriter implements TrainingListener {
         private final Trainer trainer;
         private final TrainingListener console;
@@ -294,6 +304,18 @@ final class TrainingRun {
         @Override
         public void stepFinished(int epoch, int step, int steps, double meanLoss, long examplesSoFar, double secondsSoFar) {
             console.stepFinished(epoch, step, steps, meanLoss, examplesSoFar, secondsSoFar);
+        }
+
+        @Override
+        public void midEpoch(TrainingState state) {
+            int every = settings.checkpointEvery();
+            long step = (long) state.epochsDone() * trainer.stepsPerEpoch() + state.epochProgress().stepsDone();
+            if (every == 0 || step % every != 0) return;
+            try {
+                folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), blas, state));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write to the run folder " + folder.dir, e);
+            }
         }
 
         @Override

@@ -16,14 +16,16 @@ import sparkprop.core.ModelFileException;
 import sparkprop.core.Optimizer;
 
 /**
- * The state of a run at the end of an epoch, enough to continue it bit for bit. Little-endian:
+ * The state of a run at the end of an epoch or after any step within one, enough to continue it bit
+ * for bit. Little-endian:
  * <pre>
  *   offset  size  field
  *   0       8     magic, ASCII "SPRPCKPT"
  *   8       4     int32 format version = 2
  *   12      4     int32 J, length of the JSON header
  *   16      J     UTF-8 JSON: epochs_done, best_epoch, best_score (the kept model's validation
- *                 loss), epochs_without_improvement, data (the training data's path), config (the
+ *                 loss), epochs_without_improvement, steps_done, epoch_loss_sum and epoch_examples (how
+ *                 far into the next epoch, 0 at an epoch's end), data (the training data's path), config (the
  *                 hyperparameters: option key to value), history (the per-epoch metrics so far),
  *                 arrays (the names of the float arrays below, in order), blas (the OpenBLAS
  *                 kernel family the job pinned, or "per-node", and each executor's backend: with
@@ -37,7 +39,7 @@ import sparkprop.core.Optimizer;
  * (arrays by position, run settings inside config) still load.
  *
  * <p>The random position needs no field: every random choice derives from (seed, epoch, step,
- * shard), so the epoch count is the position.
+ * shard), so the epochs and steps done are the position.
  */
 public final class Checkpoint {
     public static final String FILE = "checkpoint.bin";
@@ -84,6 +86,10 @@ public final class Checkpoint {
         header.put("best_epoch", state.selection().bestEpoch());
         header.put("best_score", state.selection().bestValidationLoss());
         header.put("epochs_without_improvement", state.selection().epochsWithoutImprovement());
+        TrainingState.Progress progress = state.epochProgress();
+        header.put("steps_done", progress.stepsDone());
+        header.put("epoch_loss_sum", progress.lossSum());
+        header.put("epoch_examples", progress.examples());
         header.put("data", dataSettings.get("data"));
         header.put("data_settings", new java.util.TreeMap<>(dataSettings));
         header.put("config", config.toMap());
@@ -157,8 +163,13 @@ public final class Checkpoint {
         ModelSelection selection = new ModelSelection(config.validation() > 0, named.get(BEST), (int) number(header.get("best_epoch")),
                 number(header.get("best_score")), (int) number(header.get("epochs_without_improvement")));
         List<EpochMetrics> history = JSON.convertValue(header.get("history"), new TypeReference<List<EpochMetrics>>() { });
+        // Checkpoints written before --checkpoint-every were taken at epoch ends only.
+        TrainingState.Progress progress = header.containsKey("steps_done")
+                ? new TrainingState.Progress((int) number(header.get("steps_done")), number(header.get("epoch_loss_sum")),
+                        (long) number(header.get("epoch_examples")))
+                : TrainingState.Progress.NONE;
         TrainingState state = new TrainingState(named.get(PARAMS), optimizer, config.ema() > 0 ? named.get(AVERAGE) : null, selection, history,
-                (int) number(header.get("epochs_done")));
+                (int) number(header.get("epochs_done")), progress);
         @SuppressWarnings("unchecked")
         Map<String, String> dataSettings = header.get("data_settings") instanceof Map<?, ?> m ? (Map<String, String>) m : java.util.Collections.singletonMap("data", data);
         String kernel = header.get("blas") instanceof Map<?, ?> b ? (String) b.get("kernel") : null;

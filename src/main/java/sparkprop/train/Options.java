@@ -192,6 +192,9 @@ public final class Options {
             new Option<>("sync", Scope.RUN, "sync", "MODE", "How steps reach the executors: stage (one gang-scheduled Spark stage per "
                     + "epoch runs all its steps), jobs (a Spark job per step), auto (the stage where it can run); never changes the result.",
                     Sync::parse, Sync::id, null, null, "auto"),
+            whole("checkpoint-every", Scope.RUN, "checkpointEvery", "N", "Also write the checkpoint every N steps within an epoch, for epochs "
+                    + "that take hours (0: at epoch ends only); --resume continues from the step, with the same bits.", v -> v >= 0,
+                    "0 (epoch ends only) or a positive whole number of steps"),
             text("master", "URL", "Spark master; spark-submit's own master wins when this is not given.", s -> !s.isBlank(),
                     "a Spark master URL such as local[*] or spark://host:7077"),
             text("out", "DIR", "Run folder (" + RunSettings.TIMESTAMP + " becomes the start time); must not exist or be empty.", null, null));

@@ -13,9 +13,10 @@ import java.util.Map;
  * @param testFraction a table's share of rows set aside for testing (0 for none)
  * @param partitions   Spark partitions holding the shards; 0 means one per core
  * @param sync         how steps reach the executors ({@link Sync})
+ * @param checkpointEvery steps between checkpoints within an epoch (0: at epoch ends only)
  */
 public record RunSettings(String data, String testData, double testFraction, String featuresCol, String labelCol, String master, String out,
-                          int partitions, Sync sync) {
+                          int partitions, Sync sync, int checkpointEvery) {
     /** The settings that say which examples a run trains and tests on: kept in checkpoints with the data's path. */
     public static final java.util.List<String> DATA_KEYS = java.util.List.of("data", "test-data", "test-fraction", "features-col", "label-col");
 
@@ -35,7 +36,7 @@ public record RunSettings(String data, String testData, double testFraction, Str
     }
 
     public RunSettings withOut(String newOut) {
-        return new RunSettings(data, testData, testFraction, featuresCol, labelCol, master, newOut, partitions, sync);
+        return new RunSettings(data, testData, testFraction, featuresCol, labelCol, master, newOut, partitions, sync, checkpointEvery);
     }
 
     /** These settings with the data-describing ones ({@link #DATA_KEYS}) replaced by {@code data}'s. */

@@ -60,10 +60,10 @@ final class TrainingLoop {
         boolean stoppedEarly = false;
         for (int epoch = state.epochsDone(); epoch < Math.min(untilEpoch, config.epochs()); epoch++) {
             long epochStart = System.nanoTime();
-            double lossSum = 0;
-            long seen = 0;
             float rate = 0;
-            for (int step = 0; step < stepsPerEpoch; step++) {
+            long seenHere = 0; // examples of the steps this process ran, for the throughput
+            // A run resumed from a checkpoint taken within an epoch continues at its next step.
+            for (int step = state.epochProgress().stepsDone(); step < stepsPerEpoch; step++) {
                 StepPlan plan = new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout);
                 GradientSum.Totals sum = gradients.compute(state.params(), plan, gradient);
                 if (sum.diverged() || !Double.isFinite(sum.lossSum())) {
@@ -71,10 +71,16 @@ final class TrainingLoop {
                             + ": the loss became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
                 }
                 rate = driver.apply(state, (long) epoch * stepsPerEpoch + step, gradient);
-                lossSum += sum.lossSum();
-                seen += sum.examples();
-                listener.stepFinished(epoch, step, stepsPerEpoch, lossSum / seen, seen, (System.nanoTime() - epochStart) / 1e9);
+                state.endStep(sum.lossSum(), sum.examples());
+                seenHere += sum.examples();
+                TrainingState.Progress done = state.epochProgress();
+                listener.stepFinished(epoch, step, stepsPerEpoch, done.lossSum() / done.examples(), done.examples(),
+                        (System.nanoTime() - epochStart) / 1e9);
+                if (step + 1 < stepsPerEpoch) listener.midEpoch(state);
             }
+            TrainingState.Progress epochDone = state.epochProgress();
+            double lossSum = epochDone.lossSum();
+            long seen = epochDone.examples();
             gradients.epochDone();
             double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
             Forward.Score validation = config.validation() > 0 ? scores.validation(state.model()) : Forward.Score.EMPTY;
@@ -86,7 +92,7 @@ final class TrainingLoop {
                         + "the scores became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
             }
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / seen, validation.meanLoss(), validation.accuracy(),
-                    test.meanLoss(), test.accuracy(), epochSeconds, seen / epochSeconds, rate, stepsPerEpoch);
+                    test.meanLoss(), test.accuracy(), epochSeconds, seenHere / epochSeconds, rate, stepsPerEpoch);
             state.endEpoch(metrics);
             listener.epochFinished(metrics, state);
             if (state.selection().shouldStop(config.patience())) {

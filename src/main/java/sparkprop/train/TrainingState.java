@@ -6,10 +6,12 @@ import sparkprop.core.NetworkSpec;
 import sparkprop.core.Optimizer;
 
 /**
- * Everything the driver's loop carries from one epoch to the next: parameters, the optimizer with
- * its state, the moving average with {@code --ema}, the kept model and the history. With it (and
- * the seed, from which every random choice is derived per epoch and step) a run continues exactly
- * where it stopped. {@link Checkpoint} writes and reads it; {@link DriverStep} advances it.
+ * Everything the driver's loop carries from one step to the next: parameters, the optimizer with
+ * its state, the moving average with {@code --ema}, the kept model and the history, and how far
+ * into the current epoch it is (steps done, and their loss and examples for the epoch's mean).
+ * With it (and the seed, from which every random choice is derived per epoch and step) a run
+ * continues exactly where it stopped, at an epoch's end or within one. {@link Checkpoint} writes
+ * and reads it; {@link DriverStep} advances it.
  */
 public final class TrainingState {
     private final float[] params;
@@ -18,14 +20,26 @@ public final class TrainingState {
     private final ModelSelection selection;
     private final List<EpochMetrics> history;
     private int epochsDone;
+    private int stepsDone;
+    private double epochLossSum;
+    private long epochExamples;
 
-    TrainingState(float[] params, Optimizer optimizer, float[] average, ModelSelection selection, List<EpochMetrics> history, int epochsDone) {
+    /** How far into the epoch after {@code epochsDone} a run is: its steps done, and the sum of their losses and examples. */
+    public record Progress(int stepsDone, double lossSum, long examples) {
+        public static final Progress NONE = new Progress(0, 0, 0);
+    }
+
+    TrainingState(float[] params, Optimizer optimizer, float[] average, ModelSelection selection, List<EpochMetrics> history, int epochsDone,
+                  Progress epoch) {
         this.params = params;
         this.optimizer = optimizer;
         this.average = average;
         this.selection = selection;
         this.history = new ArrayList<>(history);
         this.epochsDone = epochsDone;
+        this.stepsDone = epoch.stepsDone();
+        this.epochLossSum = epoch.lossSum();
+        this.epochExamples = epoch.examples();
     }
 
     /** The start of a run: initialised parameters, zeroed optimizer state, the average (with --ema) equal to the parameters. */
@@ -33,7 +47,7 @@ public final class TrainingState {
         float[] params = new float[spec.parameterCount()];
         config.init().initialize(spec, params, config.seed(), config.initStd());
         return new TrainingState(params, config.newOptimizer(params.length), config.ema() > 0 ? params.clone() : null,
-                new ModelSelection(config.validation() > 0, params), List.of(), 0);
+                new ModelSelection(config.validation() > 0, params), List.of(), 0, Progress.NONE);
     }
 
     /** The raw parameters training follows (live). */
@@ -67,10 +81,25 @@ public final class TrainingState {
         return epochsDone;
     }
 
+    /** How far into the next epoch the run is ({@link Progress#NONE} at an epoch's end). */
+    public Progress epochProgress() {
+        return new Progress(stepsDone, epochLossSum, epochExamples);
+    }
+
+    /** Records a step of the current epoch: its summed loss and its examples. */
+    void endStep(double lossSum, long examples) {
+        stepsDone++;
+        epochLossSum += lossSum;
+        epochExamples += examples;
+    }
+
     /** Records an epoch's metrics and offers its model to the selection. */
     void endEpoch(EpochMetrics metrics) {
         history.add(metrics);
         epochsDone = metrics.epoch();
+        stepsDone = 0;
+        epochLossSum = 0;
+        epochExamples = 0;
         selection.offer(metrics.epoch(), metrics.valLoss(), model());
     }
 }

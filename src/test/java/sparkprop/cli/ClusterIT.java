@@ -25,6 +25,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import sparkprop.data.Fixtures;
 import sparkprop.storage.MiniHdfs;
+import sparkprop.train.Checkpoint;
+import sparkprop.train.TrainingState;
 
 /**
  * A real standalone cluster (a master and two workers, separate JVMs on 127.0.0.1) started with
@@ -152,14 +154,17 @@ class ClusterIT {
     void aSupervisedDriverKilledMidTrainingIsRestartedAndContinuesToTheSameBits() throws Exception {
         long t = System.nanoTime();
         String out = MiniHdfs.uri("/cluster-it/supervised");
-        String driver = submitInClusterMode(List.of("--deploy-mode", "cluster", "--supervise"), "--out", out, "--resume-if-exists");
-        awaitHdfs(out + "/checkpoint.bin", 240);
+        // 40 steps an epoch, a checkpoint every 7 steps besides the epoch ends: killed early in epoch 2 or later, the
+        // newest checkpoint, and so the restart's starting point, lies within an epoch.
+        String driver = submitInClusterMode(List.of("--deploy-mode", "cluster", "--supervise"), "--out", out, "--resume-if-exists",
+                "--checkpoint-every", "7");
+        TrainingState.Progress at = awaitCheckpointWithinEpoch(out + "/checkpoint.bin", 240);
         long pid = driverPid(driver);
         int linesAtKill = MiniHdfs.lines(out + "/metrics.jsonl");
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         // Killed while training ran: the JVM was a live driver attempt and not all epochs were written.
         assertTrue(linesAtKill >= 1 && linesAtKill < 4, "killed while training ran (" + linesAtKill + " epochs written)");
-        System.out.println("killed driver JVM pid " + pid + " after " + linesAtKill + " epoch(s)");
+        System.out.println("killed driver JVM pid " + pid + " after " + linesAtKill + " epoch(s), checkpoint at step " + at.stepsDone());
 
         JsonNode finished = awaitDriverEnd(driver, 300);
         String output = driverOutput(driver);
@@ -167,6 +172,7 @@ class ClusterIT {
         assertEquals("FINISHED", finished.get("state").asText(), output);
         // A second attempt ran (the worker appends each attempt's output to the same file) and took up the checkpoint.
         assertTrue(output.contains("--resume-if-exists: continuing the run in " + out + " after epoch"), output);
+        assertTrue(output.matches("(?s).*continuing the run in \\S+ after epoch \\d and step \\d+ of epoch \\d.*"), "from within an epoch: " + output);
         assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
         assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
         assertEquals(4, MiniHdfs.lines(out + "/metrics.jsonl"));
@@ -219,6 +225,24 @@ class ClusterIT {
     }
 
     // --- HDFS and the master's state ----------------------------------------------------------
+
+    /** Waits for a checkpoint taken within an epoch after the first, early enough that the next one is within it too. */
+    static TrainingState.Progress awaitCheckpointWithinEpoch(String uri, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (MiniHdfs.fs().exists(new org.apache.hadoop.fs.Path(uri))) {
+                try {
+                    Checkpoint.Loaded c = Checkpoint.decode(MiniHdfs.read(uri), uri);
+                    int steps = c.state().epochProgress().stepsDone();
+                    if (c.state().epochsDone() >= 1 && steps >= 1 && steps <= 25) return c.state().epochProgress();
+                } catch (java.io.IOException | RuntimeException e) {
+                    // replaced while we read it: look again
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        throw new AssertionError("no checkpoint within an epoch at " + uri + " within " + seconds + " s");
+    }
 
     static void awaitHdfs(String uri, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

@@ -90,6 +90,38 @@ class ResumeTest {
         assertTrue(json.readTree(split.resolve("summary.json").toFile()).get("complete").asBoolean());
     }
 
+    /**
+     * With --checkpoint-every 10 (25 steps an epoch) the checkpoint before the last, which a crash
+     * late in epoch 4 would have left, is the one after step 15 of epoch 4: resumed from it, the
+     * run ends in the same model.
+     */
+    @Test
+    void aCheckpointWithinAnEpochResumesToTheSameBits() throws Exception {
+        Path whole = dir.resolve("every-whole"), crashed = dir.resolve("every-crashed");
+        CliRun run = CliRun.of(args(whole, "--checkpoint-every", "10"));
+        assertEquals(0, run.exitCode(), run.err());
+        Files.createDirectories(crashed);
+        for (String name : new String[]{"checkpoint.previous.bin", "metrics.jsonl", ".sparkprop-run"}) {
+            Files.copy(whole.resolve(name), crashed.resolve(name.equals("checkpoint.previous.bin") ? "checkpoint.bin" : name));
+        }
+        Checkpoint.Loaded mid = CheckpointFiles.load(crashed.resolve("checkpoint.bin"));
+        assertEquals(3, mid.state().epochsDone());
+        assertEquals(15, mid.state().epochProgress().stepsDone());
+
+        CliRun resumed = CliRun.of("train", "--resume", crashed.toString(), "--master", "local[2]");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.out().contains("resuming after epoch 3 and step 15 of epoch 4:"), resumed.out());
+        assertArrayEquals(Files.readAllBytes(whole.resolve("model.bin")), Files.readAllBytes(crashed.resolve("model.bin")));
+        ObjectMapper json = new ObjectMapper();
+        List<String> a = Files.readAllLines(whole.resolve("metrics.jsonl")), b = Files.readAllLines(crashed.resolve("metrics.jsonl"));
+        assertEquals(4, b.size());
+        assertEquals(json.readTree(a.get(3)).get("train_loss"), json.readTree(b.get(3)).get("train_loss"), "epoch 4's loss over all its steps");
+
+        CliRun bad = CliRun.of(args(dir.resolve("every-bad"), "--checkpoint-every", "-1"));
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.errorLines().contains("--checkpoint-every -1: expected 0 (epoch ends only) or a positive whole number of steps"), bad.err());
+    }
+
     /** The checkpoint records the kernel family; resuming on another says the bits will not be the first run's. */
     @Test
     void resumingOnAnotherBlasKernelSaysSo() throws Exception {

@@ -168,4 +168,45 @@ class LocalModesTest {
                 () -> trainOn("local[2]", data, conf -> conf.set("spark.serializer", KRYO)));
         assertTrue(e.getMessage().contains("spark.kryo.registrator=sparkprop.shards.KryoRecords"), e.getMessage());
     }
+
+    /**
+     * A checkpoint taken after step 5 of epoch 2 (of 9 steps), read back and continued, by the
+     * stage and by a job per step, ends in the uninterrupted run's bits, and its epoch's loss too.
+     */
+    @Test
+    void aRunResumedFromWithinAnEpochEndsInTheSameBits() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 320, 100, 8, false, 6).toString(), new Configuration());
+        String[] settings = {"layers", "64,20,10", "shards", "4", "batch-size", "32", "epochs", "3", "seed", "3", "optimizer", "adam",
+                "learning-rate", "0.01", "ema", "0.9", "augment", "shift=1"};
+        JavaSparkContext sc = SparkTestContext.start("local[2]", conf -> { });
+        try {
+            TrainConfig config = TrainConfig.fromMap(Options.defaults()).with("layers", "64,20,10");
+            for (int i = 0; i < settings.length; i += 2) config = config.with(settings[i], settings[i + 1]);
+            TrainConfig used = config;
+            Trainer trainer = TestConfigs.trainer(sc, data, settings);
+            assertEquals(10, trainer.stepsPerEpoch());
+            byte[][] taken = new byte[1][];
+            TrainingResult whole = trainer.run(trainer.initialState(), new TrainingListener() {
+                @Override
+                public void midEpoch(TrainingState state) {
+                    if (state.epochsDone() == 1 && state.epochProgress().stepsDone() == 5) {
+                        try {
+                            taken[0] = Checkpoint.encode(used, "data", state);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                }
+            }, Integer.MAX_VALUE, Sync.STAGE);
+            for (Sync mode : new Sync[]{Sync.STAGE, Sync.JOBS}) {
+                Checkpoint.Loaded loaded = Checkpoint.decode(taken[0], "mid-epoch");
+                assertEquals(5, loaded.state().epochProgress().stepsDone());
+                TrainingResult resumed = trainer.run(loaded.state(), new TrainingListener() { }, Integer.MAX_VALUE, mode);
+                assertArrayEquals(whole.model().params(), resumed.model().params(), mode.id());
+                assertEquals(whole.history().get(1).trainLoss(), resumed.history().get(1).trainLoss(), 0.0, "epoch 2's loss, " + mode.id());
+            }
+        } finally {
+            sc.stop();
+        }
+    }
 }
