@@ -234,6 +234,7 @@ final class TrainingRun {
                     resumed != null ? "resuming after " + position(state) + ":" : "training", trainer.spec(), settings.data(),
                     opened.trainCount(), opened.testCount(), config.batchSize(), config.shards(), trainer.layout().partitions(),
                     trainer.stepsPerEpoch(), sc.master(), Blas.describe(), (System.nanoTime() - started) / 1e9);
+            out.println(trainer.trainCache().describe("training data"));
             blas = new Checkpoint.Blas(SparkContexts.executorKernel(sc), trainer.executorBlas());
             if (resumedKernel != null && !resumedKernel.equals(blas.kernel())) {
                 out.println("note: the checkpoint was trained with BLAS kernel " + resumedKernel + " and this run uses " + blas.kernel()

@@ -44,7 +44,7 @@ public final class Evaluation {
         if (model.input() == sparkprop.core.InputScaling.UINT8) return pixels;
         // A model trained on a float table takes raw values: the pixels as numbers 0..255, not divided by 255.
         JavaRDD<ShardBlock> values = pixels.map(b -> new ShardBlock(b.shard(), b.firstExample(), b.examples().pixelsAsValues()));
-        values.persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY()).count();
+        sparkprop.shards.ShardCache.persist(values, source.name());
         pixels.unpersist(false);
         return values;
     }

@@ -5,7 +5,6 @@ import java.util.List;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 import sparkprop.data.ExampleSource;
 import sparkprop.data.Examples;
@@ -42,9 +41,7 @@ public final class ShardedData {
                 return out.iterator();
             }).partitionBy(new HashPartitioner(layout.partitions())).values();
         }
-        blocks.setName(source.name()).persist(StorageLevel.MEMORY_ONLY());
-        blocks.count(); // read now, so bad data fails here and steps find the cache warm
-        return blocks;
+        return ShardCache.persist(blocks, source.name());
     }
 
     private static ShardBlock readShard(ExampleSource source, ShardLayout layout, int shard, int classes, HadoopConf conf, Examples examples) {

@@ -23,6 +23,7 @@ import sparkprop.core.BadInputException;
 import sparkprop.core.Model;
 import sparkprop.data.Examples;
 import sparkprop.shards.ShardBlock;
+import sparkprop.shards.ShardCache;
 import sparkprop.shards.KryoRecords;
 import sparkprop.shards.ShardLayout;
 import sparkprop.shards.TaskSlots;
@@ -148,8 +149,7 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
                 })
                 .partitionBy(new HashPartitioner(layout.partitions()))
                 .mapPartitions(rows -> blocksOf(rows, layout, width, packing == Packing.PIXELS).iterator());
-        blocks.setName("table " + naming.features()).persist(StorageLevel.MEMORY_ONLY());
-        blocks.count();
+        ShardCache.persist(blocks, "table " + naming.features());
         return new TableShards(blocks, layout, width, pixels ? InputScaling.UINT8 : InputScaling.FLOAT32);
     }
 

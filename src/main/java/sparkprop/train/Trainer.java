@@ -179,6 +179,11 @@ public final class Trainer {
         return train;
     }
 
+    /** How much of the training shards the executors hold in memory and how much they spilled to local disk. */
+    public sparkprop.shards.ShardCache.Placement trainCache() {
+        return sparkprop.shards.ShardCache.placement(train);
+    }
+
     /** The cached test set, for judging the kept model without reading it again. */
     public JavaRDD<ShardBlock> test() {
         return test;

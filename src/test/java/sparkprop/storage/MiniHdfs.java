@@ -37,6 +37,21 @@ public final class MiniHdfs {
         return cluster;
     }
 
+    /**
+     * A separate HDFS of its own, for a test that breaks it: {@code dataNodes} DataNodes, every
+     * block kept {@code replication} times, 1 MiB blocks. The caller shuts it down.
+     */
+    public static MiniDFSCluster startSeparate(int dataNodes, int replication) throws IOException {
+        Path base = Files.createTempDirectory("sparkprop-minihdfs-" + dataNodes);
+        Configuration conf = new Configuration();
+        conf.setLong("dfs.blocksize", BLOCK_SIZE);
+        conf.setInt("dfs.replication", replication);
+        conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
+        MiniDFSCluster separate = new MiniDFSCluster.Builder(conf, base.toFile()).numDataNodes(dataNodes).build();
+        separate.waitActive();
+        return separate;
+    }
+
     /** hdfs://127.0.0.1:PORT + path. */
     public static String uri(String path) throws IOException {
         return "hdfs://127.0.0.1:" + get().getNameNodePort() + path;

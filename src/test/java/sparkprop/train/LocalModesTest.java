@@ -209,4 +209,36 @@ class LocalModesTest {
             sc.stop();
         }
     }
+
+    /**
+     * A training set about twice the storage memory Spark has (spark.testing.memory, as Spark's own
+     * tests shrink it): what does not fit is spilled to local disk, every partition stays cached so
+     * no step reads the source again, and the model is the bits of a run with room to spare.
+     */
+    @Test
+    void dataLargerThanMemorySpillsToDiskAndTrainsTheSameBits() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 16000, 100, 28, false, 6).toString(), new Configuration());
+        String[] settings = {"layers", "784,16,10", "shards", "8", "batch-size", "400", "epochs", "1", "seed", "3"};
+        Consumer<SparkConf> small = conf -> conf.set("spark.testing.memory", "10000000").set("spark.testing.reservedMemory", "0");
+        float[][] models = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            JavaSparkContext sc = SparkTestContext.start("local[2]", run == 0 ? small : conf -> { });
+            try {
+                Trainer trainer = TestConfigs.trainer(sc, data, settings);
+                sparkprop.shards.ShardCache.Placement placement = trainer.trainCache();
+                System.out.println(placement + ": " + placement.describe("training data"));
+                if (run == 0) {
+                    assertTrue(placement.diskBytes() > 0, "some of the 12.5 MB spilled: " + placement);
+                    assertEquals(placement.partitions(), placement.partitionsCached(), "every partition cached, in memory or on disk");
+                    assertTrue(placement.describe("training data").contains("spilled to their local disks"));
+                } else {
+                    assertEquals(0, placement.diskBytes(), "room to spare: " + placement);
+                }
+                models[run] = trainer.run(trainer.initialState(), new TrainingListener() { }, Integer.MAX_VALUE, Sync.STAGE).model().params();
+            } finally {
+                sc.stop();
+            }
+        }
+        assertArrayEquals(models[1], models[0]);
+    }
 }
