@@ -193,7 +193,15 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
                 return ready.get(next++);
             }
         };
-        return dataset.toDF().mapPartitions(score, Encoders.row(out));
+        Dataset<Row> scored = dataset.toDF().mapPartitions(score, Encoders.row(out));
+        // Rows made by an encoder carry no column metadata: put back what transformSchema promises, the ML attributes
+        // and a stream's event-time column's watermark (without it a windowed aggregation downstream is refused).
+        org.apache.spark.sql.Column[] columns = new org.apache.spark.sql.Column[out.size()];
+        for (int i = 0; i < columns.length; i++) {
+            org.apache.spark.sql.types.StructField f = out.fields()[i];
+            columns[i] = scored.col("`" + f.name().replace("`", "``") + "`").as(f.name(), f.metadata());
+        }
+        return scored.select(columns);
     }
 
     @Override

@@ -208,4 +208,55 @@ class NeuralNetClassifierTest {
         assertTrue(transformers.contains(NeuralNetClassificationModel.class), "transformers: " + transformers.size());
         assertTrue(transformers.contains(org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel.class), "MLlib's are found too");
     }
+
+    /**
+     * transform keeps every column's metadata: its output schema is transformSchema's, and on a
+     * stream the event-time column keeps its watermark, so a windowed count in append mode after it
+     * runs (it was refused as "without watermark") and emits a window once the watermark passes it.
+     */
+    @Test
+    void transformKeepsColumnMetadataSoAWatermarkedStreamCanAggregate() throws Exception {
+        NeuralNetClassificationModel model = new NeuralNetClassificationModel("stream", sparkprop.core.Model.load(cliRun.resolve("model.bin")));
+        org.apache.spark.sql.types.Metadata note = new org.apache.spark.sql.types.MetadataBuilder().putString("source", "camera 3").build();
+        Dataset<Row> described = test.withColumn("label", test.col("label").as("label", note));
+        assertEquals(model.transformSchema(described.schema()), model.transform(described).schema());
+        assertEquals("camera 3", model.transform(described).schema().apply("label").metadata().getString("source"));
+
+        Path incoming = dir.resolve("stream-in");
+        List<Row> first = test.limit(20).collectAsList();
+        StructType schema = new StructType().add("ts", DataTypes.TimestampType).add("features", SQLDataTypes.VectorType());
+        writeBatch(incoming.resolve("part-1"), first, schema, java.sql.Timestamp.valueOf("2026-01-01 10:00:10"));
+        Dataset<Row> stream = spark.readStream().schema(schema).parquet(incoming.toString()).withWatermark("ts", "1 minute");
+        Dataset<Row> counts = model.transform(stream)
+                .groupBy(org.apache.spark.sql.functions.window(org.apache.spark.sql.functions.col("ts"), "1 minute"))
+                .count();
+        org.apache.spark.sql.streaming.StreamingQuery query = counts.writeStream().outputMode("append").format("memory").queryName("windowed")
+                .option("checkpointLocation", dir.resolve("stream-checkpoint").toString()).start();
+        try {
+            query.processAllAvailable();
+            // Rows ten minutes later move the watermark past the first window, which is then final.
+            writeBatch(incoming.resolve("part-2"), test.limit(3).collectAsList(), schema, java.sql.Timestamp.valueOf("2026-01-01 10:10:00"));
+            query.processAllAvailable();
+            writeBatch(incoming.resolve("part-3"), test.limit(1).collectAsList(), schema, java.sql.Timestamp.valueOf("2026-01-01 10:11:00"));
+            query.processAllAvailable();
+        } finally {
+            query.stop();
+        }
+        List<Row> windows = spark.sql("select count from windowed").collectAsList();
+        assertEquals(1, windows.size(), windows.toString());
+        assertEquals(20L, windows.get(0).getLong(0));
+    }
+
+    /** Writes rows stamped {@code ts} as one Parquet file that appears in {@code target}'s folder whole, as a file source expects. */
+    private static void writeBatch(Path target, List<Row> rows, StructType schema, java.sql.Timestamp ts) throws Exception {
+        List<Row> stamped = new ArrayList<>();
+        for (Row r : rows) stamped.add(RowFactory.create(ts, r.get(1)));
+        Path staging = target.resolveSibling("." + target.getFileName() + "-staging");
+        spark.createDataFrame(stamped, schema).coalesce(1).write().parquet(staging.toString());
+        Files.createDirectories(target.getParent());
+        try (java.util.stream.Stream<Path> files = Files.list(staging)) {
+            Path part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            Files.move(part, target.resolveSibling(target.getFileName() + ".parquet"));
+        }
+    }
 }
