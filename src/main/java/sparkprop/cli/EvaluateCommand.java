@@ -29,7 +29,7 @@ import sparkprop.tables.TableShards;
  * and, with {@code --out}, writes metrics.json (and with {@code --predictions} CSV part files)
  * there, on any Hadoop filesystem.
  */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false, footer = SparkContexts.UI_HELP,
         description = "Evaluate a saved model on a dataset as a Spark batch job.")
 final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model.bin written by train (any Hadoop path).")

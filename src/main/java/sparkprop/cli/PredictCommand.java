@@ -41,7 +41,7 @@ import sparkprop.tables.TableReader;
  * is then 2. With {@code --data PATH --out DIR} it is a Spark batch job instead, over a folder
  * of pictures or a table on any Hadoop path, writing Parquet or CSV ({@link BatchPrediction}).
  */
-@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false, footer = SparkContexts.UI_HELP,
         description = "Predict the digit in pictures (files or folders of PNG/JPEG/GIF/BMP), MNIST-style preprocessing; "
                 + "or, with --data and --out, score a folder of pictures or a table as a Spark batch job.")
 final class PredictCommand implements Callable<Integer> {

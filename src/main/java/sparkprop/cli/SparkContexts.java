@@ -4,15 +4,11 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import sparkprop.train.Trainer;
 
-/** How the commands start Spark: quiet, no web UI unless asked for, one BLAS thread per executor task. */
+/** How the commands start Spark: quiet, the web UI on a cluster only (Spark's default there), one BLAS thread per executor task. */
 final class SparkContexts {
     private SparkContexts() {
     }
 
-    /**
-     * @param explicitMaster the user's --master, which wins over spark-submit's; null if not given
-     * @param fallbackMaster used when neither the user nor spark-submit set one
-     */
     /** The kernel family the scripts pin: AVX2's, which every x86-64 server of the last decade runs. */
     static final String DEFAULT_KERNEL = "Haswell";
 
@@ -26,9 +22,13 @@ final class SparkContexts {
         return own == null || own.isBlank() ? DEFAULT_KERNEL : own;
     }
 
-    static JavaSparkContext start(String appName, String explicitMaster, String fallbackMaster) {
+    /** For --help: when the Spark UI runs and how to have it in local mode. */
+    static final String UI_HELP = "%nThe Spark UI (http://DRIVER:4040) runs when the master is a cluster, as Spark's default; local runs leave it "
+            + "off unless spark.ui.enabled=true, e.g. SPARKPROP_JAVA_OPTS=-Dspark.ui.enabled=true scripts/train ...";
+
+    /** The settings {@link #start} gives Spark (on top of spark-submit's and spark-defaults'). */
+    static SparkConf conf(String appName, String explicitMaster, String fallbackMaster) {
         SparkConf conf = new SparkConf().setAppName(appName)
-                .setIfMissing("spark.ui.enabled", "false")
                 // Two task slots each running a multi-threaded OpenBLAS oversubscribe the cores (docs/PERF-NOTES.md, "Threads").
                 .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
         // One OpenBLAS kernel family on every executor, so the same seed gives the same bits on any CPU (README, "Reproducibility").
@@ -42,6 +42,17 @@ final class SparkContexts {
             conf.set("spark.authenticate.secret", handedSecret);
         }
         if (explicitMaster != null) conf.setMaster(explicitMaster); else conf.setIfMissing("spark.master", fallbackMaster);
+        // On a cluster the driver's UI is what Spark users look at (Spark's default, on); a local run stays quiet unless asked.
+        if (conf.get("spark.master").startsWith("local")) conf.setIfMissing("spark.ui.enabled", "false");
+        return conf;
+    }
+
+    /**
+     * @param explicitMaster the user's --master, which wins over spark-submit's; null if not given
+     * @param fallbackMaster used when neither the user nor spark-submit set one
+     */
+    static JavaSparkContext start(String appName, String explicitMaster, String fallbackMaster) {
+        SparkConf conf = conf(appName, explicitMaster, fallbackMaster);
         JavaSparkContext sc;
         try {
             sc = new JavaSparkContext(conf);

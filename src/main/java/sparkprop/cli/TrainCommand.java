@@ -18,7 +18,7 @@ import sparkprop.train.TrainConfig;
  * and hands them to a {@link TrainingRun}. Every option of {@link Options} becomes a command-line
  * option here; the three below are the command's own.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, footer = SparkContexts.UI_HELP,
         description = "Train a fully-connected network with synchronous data-parallel SGD on Spark. "
                 + "Defaults come from conf/train.properties; --config FILE and then these options override them.")
 final class TrainCommand implements Callable<Integer> {
