@@ -76,7 +76,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         MasterCheck.reachable(master != null ? master : System.getProperty("spark.master"));
         OutputFolder output = out == null ? null
-                : OutputFolder.claim(Location.of(out, hadoop, "--out"), overwrite, Map.of("--data", where, "--model", Location.of(modelPath, hadoop, "--model")));
+                : OutputFolder.claim(Location.of(out, hadoop, "--out"), overwrite, OutputFolder.inputs(where, Location.of(modelPath, hadoop, "--model")));
         try {
             evaluate(model, where, format, source, output);
             if (output != null) output.commit();

@@ -56,6 +56,14 @@ final class OutputFolder {
         return folder;
     }
 
+    /** The job's inputs by option name, in the order they are checked and named in messages. */
+    static Map<String, Location> inputs(Location data, Location model) {
+        Map<String, Location> inputs = new java.util.LinkedHashMap<>();
+        inputs.put("--data", data);
+        inputs.put("--model", model);
+        return inputs;
+    }
+
     /** A folder a training run wrote: its claim, model, summary or checkpoints. */
     private static boolean isRunFolder(Location dir) throws IOException {
         if (!dir.isDirectory()) return false;

@@ -143,7 +143,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (table == null) DigitImages.side(model.spec().inputSize()); // a model of square pictures, or one clear line
         OutputFolder output = OutputFolder.claim(Location.of(out, hadoop, "--out"), overwrite,
-                Map.of("--data", where, "--model", Location.of(modelPath, hadoop, "--model")));
+                OutputFolder.inputs(where, Location.of(modelPath, hadoop, "--model")));
         MasterCheck.reachable(master != null ? master : System.getProperty("spark.master"));
         try {
             int code = batch(model, where, table, output);

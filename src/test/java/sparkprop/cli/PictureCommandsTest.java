@@ -115,6 +115,18 @@ class PictureCommandsTest {
         assertTrue(exists.errorLines().contains("already exists"), exists.err());
         CliRun both = CliRun.of("export-model", "--model", model.toString(), "--from-npz", npz.toString(), "--out", "x");
         assertEquals(2, both.exitCode());
+
+        // ONNX by the extension or by --format: the same graph (OnnxExportIT runs it in ONNX Runtime).
+        Path onnx = dir.resolve("model.onnx"), named = dir.resolve("model.graph");
+        CliRun exported = CliRun.of("export-model", "--model", model.toString(), "--out", onnx.toString());
+        assertEquals(0, exported.exitCode(), exported.err());
+        assertTrue(exported.out().contains("as ONNX (IR 8, opset 17): input features (N, 784) float"), exported.out());
+        assertArrayEquals(sparkprop.core.ModelOnnx.write(sparkprop.core.Model.load(model)), Files.readAllBytes(onnx));
+        assertEquals(0, CliRun.of("export-model", "--model", model.toString(), "--format", "onnx", "--out", named.toString()).exitCode());
+        assertArrayEquals(Files.readAllBytes(onnx), Files.readAllBytes(named));
+        CliRun badFormat = CliRun.of("export-model", "--model", model.toString(), "--format", "pmml", "--out", dir.resolve("m.pmml").toString());
+        assertEquals(2, badFormat.exitCode());
+        assertTrue(badFormat.errorLines().contains("--format pmml: expected npz or onnx"), badFormat.err());
     }
 
     @Test
