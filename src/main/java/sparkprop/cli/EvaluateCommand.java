@@ -94,6 +94,7 @@ final class EvaluateCommand implements Callable<Integer> {
     private void evaluate(Model model, Location where, TableFormat format, ExampleSource source, OutputFolder output) throws Exception {
         Location outDir = output == null ? null : output.staging;
         try (JavaSparkContext sc = SparkContexts.start("sparkprop evaluate", master, "local[*]")) {
+            sc.setJobDescription("sparkprop evaluate: scoring " + data + " with " + modelPath);
             long start = System.nanoTime();
             Evaluation evaluation;
             String part;

@@ -157,6 +157,7 @@ final class PredictCommand implements Callable<Integer> {
     private int batch(Model model, Location where, TableFormat table, OutputFolder output) throws Exception {
         Location outDir = output.staging;
         try (JavaSparkContext sc = SparkContexts.start("sparkprop predict", master, "local[*]")) {
+            sc.setJobDescription("sparkprop predict: scoring " + data + " with " + modelPath);
             long start = System.nanoTime();
             SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
             Dataset<Row> scored = table == null ? BatchPrediction.pictures(spark, where.toString(), model)

@@ -221,6 +221,8 @@ final class TrainingRun {
     private RunSummary train(PrintStream out) throws Exception {
         try (JavaSparkContext sc = SparkContexts.start("sparkprop train", explicitMaster, settings.master())) {
             long started = System.nanoTime();
+            // Every job has a description in the Spark UI: the trainer's name their epoch and step; these are the rest.
+            sc.setJobDescription("sparkprop train: reading " + settings.data());
             RunData.Opened opened = data.open(sc, config, fixed);
             if (data.isTable()) {
                 String note = DataSizeDefaults.note(config, opened.config(), opened.trainCount());
@@ -262,6 +264,7 @@ final class TrainingRun {
             out.println("model:   " + folder.model());
             out.println("metrics: " + folder.file(RunFolder.METRICS));
             out.println("summary: " + folder.file(RunFolder.SUMMARY));
+            sc.setJobDescription("sparkprop train: scoring the kept model on the test set for the report");
             writeReport(new Evaluation(sc, result.model(), trainer.test()), result, summary, opened.width());
             out.println("report:  " + folder.file(RunFolder.REPORT));
             return summary;

@@ -1,5 +1,6 @@
 package sparkprop.ml;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
@@ -180,8 +181,33 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
         return super.transformSchema(schema);
     }
 
+    /** The Spark job tag every fit's jobs carry (besides {@code sparkprop-fit-<uid>}): {@code cancelJobsWithTag} stops a fit. */
+    public static final String JOB_TAG = "sparkprop-fit";
+
+    /**
+     * Fits with every Spark job tagged {@link #JOB_TAG} and {@code sparkprop-fit-<uid>} (added to
+     * the caller's tags and job group, which stay as they were) and described in the Spark UI. A
+     * fit whose jobs are cancelled throws {@link sparkprop.train.TrainingCancelledException} and
+     * returns no model; the SparkContext stays usable.
+     */
     @Override
     public NeuralNetClassificationModel train(Dataset<?> dataset) {
+        org.apache.spark.SparkContext sc = dataset.sparkSession().sparkContext();
+        List<String> added = new java.util.ArrayList<>();
+        for (String tag : List.of(JOB_TAG, JOB_TAG + "-" + uid())) {
+            if (!sc.getJobTags().contains(tag)) {
+                sc.addJobTag(tag);
+                added.add(tag);
+            }
+        }
+        try {
+            return sparkprop.shards.SparkJobs.described(sc, "sparkprop fit " + uid() + ": reading and caching the training rows", () -> fitTagged(dataset));
+        } finally {
+            for (String tag : added) sc.removeJobTag(tag);
+        }
+    }
+
+    private NeuralNetClassificationModel fitTagged(Dataset<?> dataset) {
         TrainConfig config = trainConfig();
         int[] layers = config.layers();
         TableShards shards = TableShards.of(dataset, getFeaturesCol(), getLabelCol(), layers[0], layers[layers.length - 1], config.shards(),

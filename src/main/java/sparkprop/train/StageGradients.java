@@ -117,6 +117,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                 }
                 if (received < partitions && stage.isDone()) {
                     Throwable cause = failure(stage);
+                    if (TrainingCancelledException.isCancellation(cause)) {
+                        throw new TrainingCancelledException("training was cancelled at epoch " + (plan.epoch() + 1) + ", step " + (plan.step() + 1)
+                                + ": its Spark stage was cancelled (" + cause.getMessage() + ")", cause);
+                    }
                     if (++failures >= maxAttempts) {
                         throw new IllegalStateException("the training stage failed " + failures + " times at epoch " + (plan.epoch() + 1)
                                 + ", step " + (plan.step() + 1) + " (spark.stage.maxConsecutiveAttempts=" + maxAttempts + "): "

@@ -20,6 +20,7 @@ import sparkprop.shards.ShardBlock;
 import sparkprop.shards.ShardLayout;
 import sparkprop.shards.ShardSampler;
 import sparkprop.shards.ShardedData;
+import sparkprop.shards.SparkJobs;
 import sparkprop.shards.TaskSlots;
 
 /**
@@ -92,9 +93,12 @@ public final class Trainer {
         this.layout = new ShardLayout(data.train().count(), config.shards(), parts);
         this.stepsPerEpoch = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
         HadoopConf hadoop = HadoopConf.of(sc.hadoopConfiguration());
-        this.train = ShardedData.load(sc, data.train(), layout, spec.outputSize(), hadoop);
+        this.train = SparkJobs.described(sc.sc(), String.format("sparkprop train: reading and caching %,d training examples of %s",
+                data.train().count(), data.train().name()), () -> ShardedData.load(sc, data.train(), layout, spec.outputSize(), hadoop));
         int testParts = Math.min(parts, data.test().count());
-        this.test = ShardedData.load(sc, data.test(), new ShardLayout(data.test().count(), testParts, testParts), spec.outputSize(), hadoop);
+        this.test = SparkJobs.described(sc.sc(), String.format("sparkprop train: reading and caching %,d test examples of %s",
+                data.test().count(), data.test().name()),
+                () -> ShardedData.load(sc, data.test(), new ShardLayout(data.test().count(), testParts, testParts), spec.outputSize(), hadoop));
         this.input = InputScaling.UINT8;
     }
 
@@ -214,8 +218,9 @@ public final class Trainer {
      * "executor 0 on host-a: native (bundled OpenBLAS 0.3.28, kernel Haswell)".
      */
     public List<String> executorBlas() {
-        List<String> seen = new ArrayList<>(train.mapPartitions(blocks -> List.of("executor " + org.apache.spark.SparkEnv.get().executorId() + " on "
-                + java.net.InetAddress.getLocalHost().getHostName() + ": " + sparkprop.core.Blas.describe()).iterator()).distinct().collect());
+        List<String> seen = new ArrayList<>(SparkJobs.described(sc.sc(), "sparkprop train: asking each executor which BLAS it runs",
+                () -> train.mapPartitions(blocks -> List.of("executor " + org.apache.spark.SparkEnv.get().executorId() + " on "
+                        + java.net.InetAddress.getLocalHost().getHostName() + ": " + sparkprop.core.Blas.describe()).iterator()).distinct().collect()));
         java.util.Collections.sort(seen);
         return seen;
     }
@@ -242,19 +247,56 @@ public final class Trainer {
     /** The same with the way steps reach the executors chosen: {@link Sync#STAGE} or {@link Sync#JOBS}; the bits are the same. */
     public TrainingResult run(TrainingState state, TrainingListener listener, int untilEpoch, Sync mode) {
         TrainingLoop loop = new TrainingLoop(config, spec, layout, stepsPerEpoch, input);
+        int[] epoch = {state.epochsDone()}; // the epoch whose steps ran last, for the scoring jobs' descriptions
         try (TrainingLoop.StepGradients steps = stepGradients(mode)) {
-            return loop.run(state, steps, new TrainingLoop.EpochScores() {
+            TrainingLoop.StepGradients described = new TrainingLoop.StepGradients() {
                 @Override
-                public Forward.Score validation(float[] model) {
-                    return score(model, train, true);
+                public GradientSum.Totals compute(float[] params, StepPlan plan, float[] gradient) {
+                    epoch[0] = plan.epoch();
+                    return SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (plan.epoch() + 1) + "/" + config.epochs() + ", step "
+                            + (plan.step() + 1) + "/" + stepsPerEpoch, () -> steps.compute(params, plan, gradient));
                 }
 
                 @Override
-                public Forward.Score test(float[] model) {
-                    return test == null ? Forward.Score.EMPTY : score(model, test, false);
+                public void epochDone() {
+                    steps.epochDone();
                 }
-            }, listener, untilEpoch);
+            };
+            try {
+                return runLoop(loop, state, described, epoch, listener, untilEpoch);
+            } catch (TrainingCancelledException e) {
+                throw e;
+            } catch (Exception e) { // Spark's SparkException arrives unchecked from Scala
+                if (TrainingCancelledException.isCancellation(e)) {
+                    throw new TrainingCancelledException("training was cancelled in epoch " + (epoch[0] + 1) + ": its Spark jobs were cancelled ("
+                            + e.getMessage() + ")", e);
+                }
+                throw Trainer.<RuntimeException>unchanged(e);
+            }
         }
+    }
+
+    /** Rethrows {@code e} as it is, checked or not, as Scala code does. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Exception> E unchanged(Exception e) throws E {
+        throw (E) e;
+    }
+
+    private TrainingResult runLoop(TrainingLoop loop, TrainingState state, TrainingLoop.StepGradients described, int[] epoch,
+                                   TrainingListener listener, int untilEpoch) {
+        return loop.run(state, described, new TrainingLoop.EpochScores() {
+            @Override
+            public Forward.Score validation(float[] model) {
+                return SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (epoch[0] + 1) + "/" + config.epochs()
+                        + ", scoring the validation examples", () -> score(model, train, true));
+            }
+
+            @Override
+            public Forward.Score test(float[] model) {
+                return test == null ? Forward.Score.EMPTY : SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (epoch[0] + 1) + "/"
+                        + config.epochs() + ", scoring the test set", () -> score(model, test, false));
+            }
+        }, listener, untilEpoch);
     }
 
     /** How steps get their gradients in {@code mode}. */

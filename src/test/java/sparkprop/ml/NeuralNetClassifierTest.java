@@ -259,4 +259,94 @@ class NeuralNetClassifierTest {
             Files.move(part, target.resolveSibling(target.getFileName() + ".parquet"));
         }
     }
+
+    /** Every job of a fit, as Spark's listener sees it: description, job group and tags. */
+    record JobSeen(String description, String group, String tags) {
+    }
+
+    static List<JobSeen> recordJobs(Runnable work) throws Exception {
+        List<JobSeen> jobs = java.util.Collections.synchronizedList(new ArrayList<>());
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+                java.util.Properties p = start.properties();
+                jobs.add(new JobSeen(p.getProperty("spark.job.description"), p.getProperty("spark.jobGroup.id"), p.getProperty("spark.job.tags")));
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
+        try {
+            work.run();
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        return new ArrayList<>(jobs);
+    }
+
+    /**
+     * A fit describes every job it runs for the Spark UI and tags it, around the caller's own
+     * description, job group and tags, which are as they were afterwards.
+     */
+    @Test
+    void everyJobOfAFitIsDescribedAndTaggedAndTheCallersLabelsStay() throws Exception {
+        org.apache.spark.SparkContext sc = spark.sparkContext();
+        sc.setJobGroup("nightly", "the caller's group", false);
+        sc.setJobDescription("my pipeline");
+        sc.addJobTag("mine");
+        try {
+            for (String sync : new String[]{"stage", "jobs"}) {
+                List<JobSeen> jobs = recordJobs(() -> small().setMaxIter(1).setSync(sync).fit(train));
+                assertTrue(jobs.size() > 3, jobs.toString());
+                for (JobSeen job : jobs) {
+                    assertTrue(job.description() != null && job.description().startsWith("sparkprop "), sync + ": " + job);
+                    assertEquals("nightly", job.group(), job.toString());
+                    assertTrue(job.tags().contains("mine") && job.tags().contains(NeuralNetClassifier.JOB_TAG), job.toString());
+                }
+                assertTrue(jobs.stream().anyMatch(j -> j.description().startsWith(sync.equals("stage") ? "sparkprop train: epoch 1/1, its steps in one stage"
+                        : "sparkprop train: epoch 1/1, step 20/20")), jobs.toString());
+                assertEquals("my pipeline", sc.getLocalProperty("spark.job.description"));
+                assertEquals("nightly", sc.getLocalProperty("spark.jobGroup.id"));
+                assertEquals(java.util.Set.of("mine"), scala.jdk.javaapi.CollectionConverters.asJava(sc.getJobTags()));
+            }
+        } finally {
+            sc.removeJobTag("mine");
+            sc.clearJobGroup();
+            sc.setJobDescription(null);
+        }
+    }
+
+    /**
+     * cancelJobsWithTag from another thread stops a fit and the context carries on. Spark cancels
+     * only the jobs running at that moment: a call that falls between two jobs (between an epoch's
+     * stages, or between two steps' jobs with a job per step; these epochs last milliseconds) finds
+     * nothing to cancel, so the caller repeats it until the fit has stopped.
+     */
+    @Test
+    void aFitIsCancelledByItsJobTagAndTheContextStaysUsable() throws Exception {
+        for (String sync : new String[]{"stage", "jobs"}) {
+            NeuralNetClassifier long_ = small().setMaxIter(500).setSync(sync);
+            java.util.concurrent.CompletableFuture<NeuralNetClassificationModel> fit =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> long_.fit(train));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            // Wait until training steps run, then cancel from this thread.
+            while (spark.sparkContext().statusTracker().getActiveJobIds().length == 0 && System.nanoTime() < deadline) Thread.sleep(20);
+            Thread.sleep(1500);
+            assertTrue(!fit.isDone(), sync + ": still training");
+            int calls = 0;
+            do {
+                spark.sparkContext().cancelJobsWithTag(NeuralNetClassifier.JOB_TAG);
+                calls++;
+                try {
+                    fit.get(1, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    // still running (cancel again), or stopped (checked below)
+                }
+            } while (!fit.isDone() && System.nanoTime() < deadline);
+            System.out.println(sync + ": the fit stopped after " + calls + " cancelJobsWithTag call(s)");
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class, fit::get, sync);
+            assertTrue(e.getCause() instanceof sparkprop.train.TrainingCancelledException, sync + ": " + e.getCause());
+            assertTrue(e.getCause().getMessage().startsWith("training was cancelled"), e.getCause().getMessage());
+            assertEquals(5L, spark.range(5).count(), "the context still runs jobs");
+        }
+    }
 }
