@@ -60,6 +60,7 @@ public final class Trainer {
      *     145 ms a step instead of 116. Spark caps the setting at {@code spark.rpc.message.maxSize}.</li>
      * <li>Each executor sets up the bundled native BLAS as it starts ({@link NativeBlasPlugin}),
      *     before anything else in it can ask netlib first.</li>
+     * <li>The driver reports training progress as Spark metrics ({@link sparkprop.shards.TrainingMetricsPlugin}).</li>
      * <li>Kryo, when chosen as Spark's serializer, is given {@link KryoRecords} to carry our records.</li>
      * <li>A training stage ({@link Sync#STAGE}) relaunched after an executor loss needs every slot
      *     again; Spark checks for them every 15 s unless told otherwise.</li>
@@ -71,6 +72,7 @@ public final class Trainer {
         conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
         KryoRecords.register(conf);
         NativeBlasPlugin.register(conf);
+        sparkprop.shards.TrainingMetricsPlugin.register(conf);
     }
 
     /** Reads and caches the data in one partition per core; see {@link #Trainer(JavaSparkContext, Dataset, TrainConfig, int)}. */
@@ -262,8 +264,26 @@ public final class Trainer {
                     steps.epochDone();
                 }
             };
+            TrainingListener reporting = new TrainingListener() {
+                @Override
+                public void stepFinished(int e, int step, int steps, double meanLoss, long examplesSoFar, double secondsSoFar) {
+                    sparkprop.shards.TrainingMetricsPlugin.progress.step(e + 1, step + 1, meanLoss, examplesSoFar / Math.max(secondsSoFar, 1e-9));
+                    listener.stepFinished(e, step, steps, meanLoss, examplesSoFar, secondsSoFar);
+                }
+
+                @Override
+                public void midEpoch(TrainingState s) {
+                    listener.midEpoch(s);
+                }
+
+                @Override
+                public void epochFinished(EpochMetrics metrics, TrainingState s) {
+                    sparkprop.shards.TrainingMetricsPlugin.progress.scores(metrics.valAccuracy(), metrics.testAccuracy());
+                    listener.epochFinished(metrics, s);
+                }
+            };
             try {
-                return runLoop(loop, state, described, epoch, listener, untilEpoch);
+                return runLoop(loop, state, described, epoch, reporting, untilEpoch);
             } catch (TrainingCancelledException e) {
                 throw e;
             } catch (Exception e) { // Spark's SparkException arrives unchecked from Scala

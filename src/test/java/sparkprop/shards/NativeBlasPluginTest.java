@@ -17,7 +17,7 @@ class NativeBlasPluginTest {
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1").set("spark.plugins", "");
         Trainer.tune(conf);
         Trainer.tune(conf); // twice: listed once
-        assertEquals(NativeBlasPlugin.class.getName(), conf.get("spark.plugins"));
+        assertEquals(NativeBlasPlugin.class.getName() + "," + TrainingMetricsPlugin.class.getName(), conf.get("spark.plugins"));
         NativeBlasPlugin.startedWith = null;
         JavaSparkContext sc = new JavaSparkContext(conf);
         try {
