@@ -26,6 +26,11 @@ public final class ConfusionMatrix implements Serializable {
         counts[truth][predicted]++;
     }
 
+    /** {@code n} examples of class {@code truth} predicted as {@code predicted}. */
+    public void add(int truth, int predicted, long n) {
+        counts[truth][predicted] += n;
+    }
+
     public void addLoss(double loss) {
         lossSum += loss;
     }

@@ -46,6 +46,8 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
     private String uid;
     private final Model model;
     private IntParam blockSize;
+    /** The fit's history; none after load, as MLlib's models. */
+    private transient NeuralNetTrainingSummary trainingSummary;
 
     /**
      * No network: what {@link java.util.ServiceLoader} (and so a Spark Connect server, which finds
@@ -70,6 +72,49 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
     public String uid() {
         if (uid == null) uid = ConstructionUid.take("nncModel");
         return uid;
+    }
+
+    /** Whether this model came from a fit in this session and so has its {@link #summary()}. */
+    public boolean hasSummary() {
+        return trainingSummary != null;
+    }
+
+    /** The fit's history, epoch by epoch; a loaded model has none ({@link #hasSummary()}). */
+    public NeuralNetTrainingSummary summary() {
+        if (trainingSummary == null) {
+            throw new IllegalStateException("No training summary available for this NeuralNetClassificationModel (it was loaded, not fitted)");
+        }
+        return trainingSummary;
+    }
+
+    NeuralNetClassificationModel setSummary(NeuralNetTrainingSummary summary) {
+        this.trainingSummary = summary;
+        return this;
+    }
+
+    /**
+     * Scores {@code dataset} (features and a label column of class indices, {@code labelCol}) with
+     * this model: accuracy, per-class precision, recall and F1, and the confusion matrix.
+     */
+    public NeuralNetEvaluation evaluate(Dataset<?> dataset) {
+        String label = getLabelCol();
+        if (!java.util.List.of(dataset.schema().fieldNames()).contains(label)) {
+            throw new sparkprop.core.BadInputException("labelCol '" + label + "': no such column to evaluate against (columns: "
+                    + java.util.List.of(dataset.schema().fieldNames()) + ")");
+        }
+        int classes = numClasses();
+        sparkprop.eval.ConfusionMatrix matrix = new sparkprop.eval.ConfusionMatrix(classes);
+        List<Row> cells = transform(dataset).groupBy(org.apache.spark.sql.functions.col(label).cast("double"),
+                org.apache.spark.sql.functions.col(getPredictionCol())).count().collectAsList();
+        for (Row cell : cells) {
+            double truth = cell.getDouble(0);
+            if (cell.isNullAt(0) || truth != Math.rint(truth) || truth < 0 || truth >= classes) {
+                throw new sparkprop.core.BadInputException("labelCol '" + label + "': value " + cell.get(0) + " is not a class index 0.."
+                        + (classes - 1));
+            }
+            matrix.add((int) truth, (int) cell.getDouble(1), cell.getLong(2));
+        }
+        return new NeuralNetEvaluation(matrix);
     }
 
     /** The network itself: spec, parameters, input scaling. */
@@ -206,10 +251,10 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
 
     @Override
     public NeuralNetClassificationModel copy(ParamMap extra) {
-        return copyValues(new NeuralNetClassificationModel(uid(), model), extra).setParent(parent());
+        return copyValues(new NeuralNetClassificationModel(uid(), model), extra).setSummary(trainingSummary).setParent(parent());
     }
 
-    /** javac needs this override to pick between the two inherited signatures; no summary of our own. */
+    /** javac needs this override to pick between the two inherited signatures; our summary is {@link #summary()}. */
     @Override
     @SuppressWarnings({"rawtypes", "unchecked"})
     public Tuple3 findSummaryModel() {

@@ -229,7 +229,8 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
             Sync.Choice mode = trainer.chooseSync(Sync.parse(getOrDefault(sync())));
             if (mode.note() != null) LOG.warn(mode.note());
             TrainingResult result = trainer.run(state, new TrainingListener() { }, config.epochs(), mode.mode());
-            return new NeuralNetClassificationModel(uid(), result.model());
+            return new NeuralNetClassificationModel(uid(), result.model())
+                    .setSummary(new NeuralNetTrainingSummary(result.history(), result.bestEpoch(), result.stoppedEarly()));
         } finally {
             shards.blocks().unpersist(false);
         }

@@ -349,4 +349,41 @@ class NeuralNetClassifierTest {
             assertEquals(5L, spark.range(5).count(), "the context still runs jobs");
         }
     }
+
+    /**
+     * A fitted model carries the fit's history (one value per epoch, the kept epoch) as MLlib's
+     * summary does, a loaded one has none; evaluate gives what the evaluate command reports.
+     */
+    @Test
+    void aFittedModelHasItsTrainingSummaryAndEvaluatesADataset() throws Exception {
+        NeuralNetClassificationModel model = small().setMaxIter(3).setOption("validation", "200").fit(train);
+        assertTrue(model.hasSummary());
+        NeuralNetTrainingSummary summary = model.summary();
+        assertEquals(3, summary.totalIterations());
+        assertEquals(3, summary.objectiveHistory().length);
+        assertTrue(summary.objectiveHistory()[2] < summary.objectiveHistory()[0], java.util.Arrays.toString(summary.objectiveHistory()));
+        assertTrue(java.util.Arrays.stream(summary.validationAccuracyHistory()).allMatch(a -> a > 0.5 && a <= 1));
+        assertTrue(summary.bestEpoch() >= 1 && summary.bestEpoch() <= 3);
+        assertTrue(model.copy(new ParamMap()).hasSummary());
+
+        NeuralNetEvaluation evaluation = model.evaluate(test);
+        assertEquals(400, evaluation.count());
+        org.apache.spark.ml.linalg.Matrix confusion = evaluation.confusionMatrix();
+        double diagonal = 0, all = 0;
+        for (int i = 0; i < 10; i++) for (int j = 0; j < 10; j++) {
+            all += confusion.apply(i, j);
+            if (i == j) diagonal += confusion.apply(i, j);
+        }
+        assertEquals(400.0, all);
+        assertEquals(diagonal / 400, evaluation.accuracy(), 1e-12);
+        double spark = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(model.transform(test));
+        assertEquals(spark, evaluation.accuracy(), 1e-12);
+        double sparkF1 = new MulticlassClassificationEvaluator().setMetricName("weightedFMeasure").evaluate(model.transform(test));
+        assertEquals(sparkF1, evaluation.weightedF1(), 1e-9);
+
+        String path = dir.resolve("with-summary").toString();
+        model.write().overwrite().save(path);
+        assertTrue(!NeuralNetClassificationModel.load(path).hasSummary(), "a loaded model has no summary");
+        assertThrows(IllegalStateException.class, () -> NeuralNetClassificationModel.load(path).summary());
+    }
 }
