@@ -45,6 +45,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     private Param<Vector> initialWeights;
     private IntParam partitions;
     private Param<String> sync;
+    private Param<String> validationIndicatorCol;
 
     public NeuralNetClassifier() {
         this(Identifiable.randomUID("nnc"));
@@ -103,6 +104,21 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
         if (partitions == null) partitions = new IntParam(this, "partitions", "Spark partitions holding the shards (0: one per core)", NeuralNetParams.check(v -> (Integer) v >= 0));
         return partitions;
     }
+
+    /**
+     * As GBTClassifier's: a boolean column; rows marked true are held out of training and scored
+     * each epoch to keep the model with the lowest validation loss and, with {@code patience}, to
+     * stop early. Unset: none (or the {@code validation} option's count of held-out examples).
+     */
+    public Param<String> validationIndicatorCol() {
+        if (validationIndicatorCol == null) {
+            validationIndicatorCol = new Param<>(this, "validationIndicatorCol", "name of a boolean column: rows marked true validate instead of train",
+                    NeuralNetParams.check(v -> v != null && !((String) v).isBlank()));
+        }
+        return validationIndicatorCol;
+    }
+
+    public NeuralNetClassifier setValidationIndicatorCol(String v) { return (NeuralNetClassifier) set(validationIndicatorCol(), v); }
 
     /** How steps reach the executors, as --sync: "stage", "jobs" or "auto" (the stage where it can run); never changes the result. */
     public Param<String> sync() {
@@ -210,13 +226,35 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     private NeuralNetClassificationModel fitTagged(Dataset<?> dataset) {
         TrainConfig config = trainConfig();
         int[] layers = config.layers();
-        TableShards shards = TableShards.of(dataset, getFeaturesCol(), getLabelCol(), layers[0], layers[layers.length - 1], config.shards(),
+        Dataset<?> trainRows = dataset;
+        Dataset<?> validationRows = null;
+        if (isDefined(validationIndicatorCol())) {
+            String indicator = $(validationIndicatorCol());
+            org.apache.spark.sql.types.StructType schema = dataset.schema();
+            if (!java.util.List.of(schema.fieldNames()).contains(indicator)
+                    || !(schema.apply(indicator).dataType() instanceof org.apache.spark.sql.types.BooleanType)) {
+                throw new sparkprop.core.BadInputException("validationIndicatorCol '" + indicator + "': expected a boolean column (columns: "
+                        + java.util.List.of(schema.fieldNames()) + ")");
+            }
+            org.apache.spark.sql.Column marked = org.apache.spark.sql.functions.coalesce(dataset.col(indicator), org.apache.spark.sql.functions.lit(false));
+            trainRows = dataset.where(org.apache.spark.sql.functions.not(marked));
+            validationRows = dataset.where(marked);
+        }
+        TableShards shards = TableShards.of(trainRows, getFeaturesCol(), getLabelCol(), layers[0], layers[layers.length - 1], config.shards(),
                 (Integer) getOrDefault(partitions()));
+        TableShards validation = null;
         // batchSize and stepSize, unless set, fit the table's size as on the command line.
         config = sparkprop.train.DataSizeDefaults.fit(config, shards.layout().examples(), table().chosen(this));
         try {
+            if (validationRows != null) {
+                long marked = validationRows.count();
+                if (marked == 0) throw new sparkprop.core.BadInputException("validationIndicatorCol '" + $(validationIndicatorCol()) + "': no row is marked true");
+                int parts = (int) Math.min(shards.layout().partitions(), marked);
+                validation = TableShards.of(validationRows, getFeaturesCol(), getLabelCol(), layers[0], layers[layers.length - 1], parts, parts,
+                        shards.input());
+            }
             Trainer trainer = new Trainer(JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()), shards.blocks(),
-                    shards.layout(), shards.width(), null, shards.input(), config);
+                    shards.layout(), shards.width(), null, validation == null ? null : validation.blocks(), shards.input(), config);
             TrainingState state = trainer.initialState();
             if (isDefined(initialWeights()) && get(initialWeights()).isDefined()) {
                 double[] w = get(initialWeights()).get().toArray();
@@ -233,6 +271,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
                     .setSummary(new NeuralNetTrainingSummary(result.history(), result.bestEpoch(), result.stoppedEarly()));
         } finally {
             shards.blocks().unpersist(false);
+            if (validation != null) validation.blocks().unpersist(false);
         }
     }
 

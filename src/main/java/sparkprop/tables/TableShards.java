@@ -104,11 +104,17 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
      * decide.
      */
     public static TableShards of(Dataset<?> table, String featuresCol, String labelCol, int width, int classes, int shards, int partitions) {
+        return of(table, featuresCol, labelCol, width, classes, shards, partitions, null);
+    }
+
+    /** The same with the inputs' scaling given (a validation set takes its training set's), or null to choose from the values. */
+    public static TableShards of(Dataset<?> table, String featuresCol, String labelCol, int width, int classes, int shards, int partitions,
+                                 InputScaling input) {
         checkSchema(table.schema(), featuresCol, labelCol);
         JavaPairRDD<Row, Long> indexed = table.select(labelCol, featuresCol).toDF().javaRDD().zipWithIndex();
         indexed.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            return of(indexed, Naming.params(featuresCol, labelCol), width, classes, shards, partitions, null);
+            return of(indexed, Naming.params(featuresCol, labelCol), width, classes, shards, partitions, input);
         } finally {
             indexed.unpersist(false);
         }

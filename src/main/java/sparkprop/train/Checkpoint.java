@@ -86,6 +86,7 @@ public final class Checkpoint {
         header.put("best_epoch", state.selection().bestEpoch());
         header.put("best_score", state.selection().bestValidationLoss());
         header.put("epochs_without_improvement", state.selection().epochsWithoutImprovement());
+        header.put("by_validation", state.selection().byValidation());
         TrainingState.Progress progress = state.epochProgress();
         header.put("steps_done", progress.stepsDone());
         header.put("epoch_loss_sum", progress.lossSum());
@@ -160,7 +161,9 @@ public final class Checkpoint {
             }
             System.arraycopy(saved, 0, part.getValue(), 0, saved.length);
         }
-        ModelSelection selection = new ModelSelection(config.validation() > 0, named.get(BEST), (int) number(header.get("best_epoch")),
+        // Checkpoints before separate validation sets selected by validation exactly when examples were held out.
+        boolean byValidation = header.get("by_validation") instanceof Boolean b ? b : config.validation() > 0;
+        ModelSelection selection = new ModelSelection(byValidation, named.get(BEST), (int) number(header.get("best_epoch")),
                 number(header.get("best_score")), (int) number(header.get("epochs_without_improvement")));
         List<EpochMetrics> history = JSON.convertValue(header.get("history"), new TypeReference<List<EpochMetrics>>() { });
         // Checkpoints written before --checkpoint-every were taken at epoch ends only.

@@ -48,6 +48,8 @@ public final class Trainer {
     private final ShardLayout layout;
     private final int stepsPerEpoch;
     /** How the cached values become inputs, recorded in the models this trainer returns (pixels/255 for files). */
+    /** A separate validation set, or null (then --validation holds examples out of train). */
+    private final JavaRDD<ShardBlock> validation;
     private final InputScaling input;
 
     /**
@@ -102,6 +104,7 @@ public final class Trainer {
                 data.test().count(), data.test().name()),
                 () -> ShardedData.load(sc, data.test(), new ShardLayout(data.test().count(), testParts, testParts), spec.outputSize(), hadoop));
         this.input = InputScaling.UINT8;
+        this.validation = null;
     }
 
     /**
@@ -113,6 +116,22 @@ public final class Trainer {
      */
     public Trainer(JavaSparkContext sc, JavaRDD<ShardBlock> train, ShardLayout layout, int width, JavaRDD<ShardBlock> test, InputScaling input,
                    TrainConfig config) {
+        this(sc, train, layout, width, test, null, input, config);
+    }
+
+    /**
+     * The same with a separate validation set (e.g. the rows a {@code validationIndicatorCol} marks),
+     * scored each epoch to keep the best model and stop early, instead of examples held out of {@code train}.
+     *
+     * @param validation the validation set's shards, or null for none
+     */
+    public Trainer(JavaSparkContext sc, JavaRDD<ShardBlock> train, ShardLayout layout, int width, JavaRDD<ShardBlock> test,
+                   JavaRDD<ShardBlock> validation, InputScaling input, TrainConfig config) {
+        if (validation != null && config.validation() > 0) {
+            throw new BadInputException("validation " + config.validation() + ": give either a number of held-out examples or a separate "
+                    + "validation set (validationIndicatorCol), not both");
+        }
+        this.validation = validation;
         KryoRecords.check(sc.getConf());
         this.sc = sc;
         this.config = config;
@@ -213,6 +232,7 @@ public final class Trainer {
     public void release() {
         train.unpersist(false);
         if (test != null) test.unpersist(false);
+        if (validation != null) validation.unpersist(false);
     }
 
     /**
@@ -229,7 +249,7 @@ public final class Trainer {
 
     /** A fresh state: initialised parameters and zeroed optimizer state. */
     public TrainingState initialState() {
-        return TrainingState.fresh(config, spec);
+        return TrainingState.fresh(config, spec, validation != null || config.validation() > 0);
     }
 
     /** Runs from {@code state} (fresh or resumed) to the last epoch or early stop. */
@@ -308,7 +328,7 @@ public final class Trainer {
             @Override
             public Forward.Score validation(float[] model) {
                 return SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (epoch[0] + 1) + "/" + config.epochs()
-                        + ", scoring the validation examples", () -> score(model, train, true));
+                        + ", scoring the validation examples", () -> validation != null ? score(model, validation, false) : score(model, train, true));
             }
 
             @Override

@@ -31,7 +31,7 @@ final class TrainingLoop {
 
     /** How the model is judged after each epoch. */
     interface EpochScores {
-        /** On the examples held out of training (called only with {@code --validation}). */
+        /** On the examples held out of training, or the separate validation set (called only when the run selects by validation). */
         Forward.Score validation(float[] model);
 
         /** On the test set ({@link Forward.Score#EMPTY} for none). */
@@ -83,7 +83,7 @@ final class TrainingLoop {
             long seen = epochDone.examples();
             gradients.epochDone();
             double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
-            Forward.Score validation = config.validation() > 0 ? scores.validation(state.model()) : Forward.Score.EMPTY;
+            Forward.Score validation = state.selection().byValidation() ? scores.validation(state.model()) : Forward.Score.EMPTY;
             Forward.Score test = scores.test(state.model());
             // The epoch's last update is followed by no step whose loss would show it: divergence is looked for here too.
             if (!finite(state.model()) || (validation.count() > 0 && !Double.isFinite(validation.meanLoss()))

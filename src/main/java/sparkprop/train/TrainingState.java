@@ -44,10 +44,15 @@ public final class TrainingState {
 
     /** The start of a run: initialised parameters, zeroed optimizer state, the average (with --ema) equal to the parameters. */
     public static TrainingState fresh(TrainConfig config, NetworkSpec spec) {
+        return fresh(config, spec, config.validation() > 0);
+    }
+
+    /** The same, keeping the model by validation loss when {@code byValidation} (held-out examples, or a separate validation set). */
+    public static TrainingState fresh(TrainConfig config, NetworkSpec spec, boolean byValidation) {
         float[] params = new float[spec.parameterCount()];
         config.init().initialize(spec, params, config.seed(), config.initStd());
         return new TrainingState(params, config.newOptimizer(params.length), config.ema() > 0 ? params.clone() : null,
-                new ModelSelection(config.validation() > 0, params), List.of(), 0, Progress.NONE);
+                new ModelSelection(byValidation, params), List.of(), 0, Progress.NONE);
     }
 
     /** The raw parameters training follows (live). */

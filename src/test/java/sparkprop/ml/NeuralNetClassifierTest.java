@@ -386,4 +386,33 @@ class NeuralNetClassifierTest {
         assertTrue(!NeuralNetClassificationModel.load(path).hasSummary(), "a loaded model has no summary");
         assertThrows(IllegalStateException.class, () -> NeuralNetClassificationModel.load(path).summary());
     }
+
+    /**
+     * validationIndicatorCol, as GBTClassifier's: the marked rows are not trained on (the training
+     * losses are those of a fit on the other rows alone), they are scored each epoch, and the kept
+     * model is the epoch with the lowest validation loss, whose recorded accuracy the kept model
+     * gives on those rows.
+     */
+    @Test
+    void rowsMarkedByTheValidationIndicatorValidateInsteadOfTrain() throws Exception {
+        Dataset<Row> marked = train.withColumn("isVal", org.apache.spark.sql.functions.expr("rand(3) < 0.2"));
+        marked.cache();
+        Dataset<Row> trainOnly = marked.where("not isVal"), validationOnly = marked.where("isVal");
+        NeuralNetClassificationModel model = small().setMaxIter(4).setValidationIndicatorCol("isVal").fit(marked);
+        NeuralNetClassificationModel plain = small().setMaxIter(4).fit(trainOnly);
+        NeuralNetTrainingSummary s = model.summary();
+        assertArrayEquals(plain.summary().objectiveHistory(), s.objectiveHistory(), "trained on the unmarked rows alone");
+        double[] losses = s.validationLossHistory();
+        int best = 0;
+        for (int e = 1; e < losses.length; e++) if (losses[e] < losses[best]) best = e;
+        assertEquals(best + 1, s.bestEpoch(), java.util.Arrays.toString(losses));
+        assertEquals(s.validationAccuracyHistory()[best], model.evaluate(validationOnly).accuracy(), 1e-12);
+
+        BadInputException both = assertThrows(BadInputException.class,
+                () -> small().setValidationIndicatorCol("isVal").setOption("validation", "100").fit(marked));
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+        BadInputException notBoolean = assertThrows(BadInputException.class, () -> small().setValidationIndicatorCol("label").fit(marked));
+        assertTrue(notBoolean.getMessage().startsWith("validationIndicatorCol 'label': expected a boolean column"), notBoolean.getMessage());
+        marked.unpersist();
+    }
 }
