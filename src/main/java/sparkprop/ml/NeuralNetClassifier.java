@@ -46,6 +46,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     private IntParam partitions;
     private Param<String> sync;
     private Param<String> validationIndicatorCol;
+    private Param<String> checkpointPath;
 
     public NeuralNetClassifier() {
         this(Identifiable.randomUID("nnc"));
@@ -119,6 +120,21 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     }
 
     public NeuralNetClassifier setValidationIndicatorCol(String v) { return (NeuralNetClassifier) set(validationIndicatorCol(), v); }
+
+    /**
+     * Where a fit keeps its checkpoint after every epoch (any Hadoop path), and continues from it
+     * when one of the same configuration and training rows is there: a fit that a driver restart
+     * interrupted, run again, ends in the bits of an uninterrupted one. Unset: no checkpoints.
+     */
+    public Param<String> checkpointPath() {
+        if (checkpointPath == null) {
+            checkpointPath = new Param<>(this, "checkpointPath", "Hadoop path where fit keeps its checkpoints and continues from one of the same fit",
+                    NeuralNetParams.check(v -> v != null && !((String) v).isBlank()));
+        }
+        return checkpointPath;
+    }
+
+    public NeuralNetClassifier setCheckpointPath(String v) { return (NeuralNetClassifier) set(checkpointPath(), v); }
 
     /** How steps reach the executors, as --sync: "stage", "jobs" or "auto" (the stage where it can run); never changes the result. */
     public Param<String> sync() {
@@ -255,8 +271,19 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
             }
             Trainer trainer = new Trainer(JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()), shards.blocks(),
                     shards.layout(), shards.width(), null, validation == null ? null : validation.blocks(), shards.input(), config);
-            TrainingState state = trainer.initialState();
-            if (isDefined(initialWeights()) && get(initialWeights()).isDefined()) {
+            FitCheckpoints checkpoints = isDefined(checkpointPath())
+                    ? new FitCheckpoints($(checkpointPath()), dataset.sparkSession().sparkContext().hadoopConfiguration(), config,
+                            shards.layout().examples(), shards.width())
+                    : null;
+            TrainingState resumed;
+            try {
+                resumed = checkpoints == null ? null : checkpoints.resumable();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("checkpointPath " + $(checkpointPath()) + ": " + e.getMessage(), e);
+            }
+            if (resumed != null) LOG.info("continuing the fit from the checkpoint in {} after epoch {}", $(checkpointPath()), resumed.epochsDone());
+            TrainingState state = resumed != null ? resumed : trainer.initialState();
+            if (resumed == null && isDefined(initialWeights()) && get(initialWeights()).isDefined()) {
                 double[] w = get(initialWeights()).get().toArray();
                 if (w.length != state.params().length) {
                     throw new sparkprop.core.BadInputException("initialWeights: " + w.length + " values but " + trainer.spec().describeSizes()
@@ -266,7 +293,8 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
             }
             Sync.Choice mode = trainer.chooseSync(Sync.parse(getOrDefault(sync())));
             if (mode.note() != null) LOG.warn(mode.note());
-            TrainingResult result = trainer.run(state, new TrainingListener() { }, config.epochs(), mode.mode());
+            TrainingResult result = trainer.run(state, checkpoints == null ? new TrainingListener() { } : checkpoints.writer(), config.epochs(),
+                    mode.mode());
             return new NeuralNetClassificationModel(uid(), result.model())
                     .setSummary(new NeuralNetTrainingSummary(result.history(), result.bestEpoch(), result.stoppedEarly()));
         } finally {

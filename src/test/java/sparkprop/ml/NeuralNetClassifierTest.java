@@ -415,4 +415,27 @@ class NeuralNetClassifierTest {
         assertTrue(notBoolean.getMessage().startsWith("validationIndicatorCol 'label': expected a boolean column"), notBoolean.getMessage());
         marked.unpersist();
     }
+
+    /**
+     * checkpointPath: a fit keeps a checkpoint per epoch there. A fit interrupted after epoch 3
+     * (what the checkpoint before the last is) and run again continues from it and ends in the
+     * bits of the uninterrupted fit; a checkpoint of another configuration is refused by name.
+     */
+    @Test
+    void aFitContinuesFromItsCheckpointPathToTheSameBits() throws Exception {
+        String whole = MiniHdfs.uri("/ml/checkpoints/whole"), interrupted = MiniHdfs.uri("/ml/checkpoints/interrupted");
+        NeuralNetClassificationModel uninterrupted = small().setMaxIter(4).setCheckpointPath(whole).fit(train);
+        assertEquals(java.util.Set.of("checkpoint.bin", "checkpoint.previous.bin"), MiniHdfs.names(whole));
+        // What a driver lost in epoch 4 leaves: the checkpoint after epoch 3.
+        MiniHdfs.fs().mkdirs(new org.apache.hadoop.fs.Path(interrupted));
+        org.apache.hadoop.fs.FileUtil.copy(MiniHdfs.fs(), new org.apache.hadoop.fs.Path(whole + "/checkpoint.previous.bin"), MiniHdfs.fs(),
+                new org.apache.hadoop.fs.Path(interrupted + "/checkpoint.bin"), false, new Configuration());
+        assertEquals(3, sparkprop.train.Checkpoint.decode(MiniHdfs.read(interrupted + "/checkpoint.bin"), "c").state().epochsDone());
+        NeuralNetClassificationModel continued = small().setMaxIter(4).setCheckpointPath(interrupted).fit(train);
+        assertArrayEquals(uninterrupted.network().params(), continued.network().params());
+        assertArrayEquals(uninterrupted.summary().objectiveHistory(), continued.summary().objectiveHistory());
+
+        BadInputException other = assertThrows(BadInputException.class, () -> small().setMaxIter(5).setCheckpointPath(whole).fit(train));
+        assertTrue(other.getMessage().contains("holds the checkpoint of another fit (epochs 4 there, 5 here)"), other.getMessage());
+    }
 }
