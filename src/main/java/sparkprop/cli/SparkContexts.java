@@ -31,7 +31,7 @@ final class SparkContexts {
         SparkConf conf = new SparkConf().setAppName(appName)
                 // Two task slots each running a multi-threaded OpenBLAS oversubscribe the cores (docs/PERF-NOTES.md, "Threads").
                 .setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-        // One OpenBLAS kernel family on every executor, so the same seed gives the same bits on any CPU (README, "Reproducibility").
+        // One OpenBLAS kernel family on every executor, so the same seed gives the same bits on any CPU (docs/reproducibility.md).
         String kernel = pinnedKernel();
         if (kernel != null) conf.setIfMissing("spark.executorEnv.OPENBLAS_CORETYPE", kernel);
         Trainer.tune(conf);

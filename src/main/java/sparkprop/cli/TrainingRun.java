@@ -240,7 +240,7 @@ final class TrainingRun {
             blas = new Checkpoint.Blas(SparkContexts.executorKernel(sc), trainer.executorBlas());
             if (resumedKernel != null && !resumedKernel.equals(blas.kernel())) {
                 out.println("note: the checkpoint was trained with BLAS kernel " + resumedKernel + " and this run uses " + blas.kernel()
-                        + ": it continues correctly, but not bit for bit as the first run would have (README, Reproducibility)");
+                        + ": it continues correctly, but not bit for bit as the first run would have (docs/reproducibility.md)");
             }
             Sync.Choice sync = trainer.chooseSync(settings.sync());
             if (sync.note() != null) out.println(sync.note());

@@ -76,7 +76,7 @@ public final class Location {
         }
         FileSystem fs = ask(what + " " + location, path.toUri().getScheme(), () -> {
             FileSystem f = path.getFileSystem(conf);
-            // Local files without Hadoop's .crc side files: the run folder holds what the README lists.
+            // Local files without Hadoop's .crc side files: the run folder holds what docs/training.md lists.
             return f instanceof LocalFileSystem local ? local.getRawFileSystem() : f;
         });
         Location resolved = new Location(fs, fs.makeQualified(path));

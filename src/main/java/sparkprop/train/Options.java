@@ -31,9 +31,9 @@ import sparkprop.core.Optimizer;
  *
  * <p>Defaults are not here: they live in {@code conf/train.properties} (in the jar as a resource),
  * read by {@link #defaults()}. The config records are built from this table by
- * {@link #build}, the CLI adds one option per row, and a test holds the README's option table to
+ * {@link #build}, the CLI adds one option per row, and a test holds the option table of docs/training.md to
  * it. Adding an option: a row here, a component in {@link TrainConfig} (or {@link RunSettings}),
- * a line in {@code conf/train.properties}, a row in the README.
+ * a line in {@code conf/train.properties}, a row in docs/training.md.
  */
 public final class Options {
     /** What an option shapes: the model's bits, or only how and where the run happens. */

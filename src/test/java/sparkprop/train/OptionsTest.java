@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import sparkprop.core.BadInputException;
 
-/** The option table against the defaults file, the config records and the README. */
+/** The option table against the defaults file, the config records and docs/training.md. */
 class OptionsTest {
     /** Options of the train command that are not settings (not in the table). */
     private static final Set<String> COMMAND_OPTIONS = Set.of("config", "stop-after", "resume", "resume-if-exists");
@@ -42,9 +42,9 @@ class OptionsTest {
 
     @Test
     void theReadmeOptionTableMatchesTheOptionTable() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Files.readString(Path.of("docs/training.md"));
         int start = readme.indexOf("| option | default | meaning |");
-        assertTrue(start >= 0, "the README has the option table");
+        assertTrue(start >= 0, "docs/training.md has the option table");
         Map<String, String> rows = new LinkedHashMap<>();
         Pattern row = Pattern.compile("^\\| `--([a-z0-9-]+)[^`]*` \\| (?:`([^`]*)`)? *\\|", Pattern.MULTILINE);
         String table = readme.substring(start, readme.indexOf("\n\n", start));
@@ -52,11 +52,11 @@ class OptionsTest {
         while (m.find()) rows.put(m.group(1), m.group(2) == null ? "" : m.group(2));
         Map<String, String> defaults = Options.defaults();
         for (String key : Options.keys()) {
-            assertTrue(rows.containsKey(key), "README lacks --" + key);
-            assertEquals(defaults.get(key), rows.get(key), "README's default of --" + key);
+            assertTrue(rows.containsKey(key), "docs/training.md lacks --" + key);
+            assertEquals(defaults.get(key), rows.get(key), "docs/training.md's default of --" + key);
         }
         for (String key : rows.keySet()) {
-            assertTrue(Options.keys().contains(key) || COMMAND_OPTIONS.contains(key), "README names --" + key + ", which the code does not have");
+            assertTrue(Options.keys().contains(key) || COMMAND_OPTIONS.contains(key), "docs/training.md names --" + key + ", which the code does not have");
         }
     }
 
