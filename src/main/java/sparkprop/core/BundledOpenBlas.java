@@ -15,7 +15,7 @@ import java.util.List;
  * ({@code dev.ludovic.netlib.blas.nativeLibPath}). One library on every node is also what makes a
  * pinned kernel ({@code OPENBLAS_CORETYPE}) give the same bits everywhere.
  *
- * <p>{@code -Dsparkprop.blas=system} uses the system's {@code libblas.so.3} instead, as before;
+ * <p>{@code -Dsparkprop.blas=system} uses the system's {@code libblas.so.3} instead;
  * a {@code dev.ludovic.netlib.blas.nativeLibPath} given by the user is left alone.
  */
 final class BundledOpenBlas {

@@ -22,12 +22,11 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
-import org.apache.spark.SparkConf;
 import sparkprop.core.BadInputException;
 
 /**
- * A file or folder the product reads or writes, on any Hadoop filesystem: a plain local path as
- * before, or {@code file://}, {@code hdfs://}, {@code s3a://} and whatever else has a FileSystem on
+ * A file or folder the product reads or writes, on any Hadoop filesystem: a plain local path, or
+ * {@code file://}, {@code hdfs://}, {@code s3a://} and whatever else has a FileSystem on
  * the classpath. Messages name the full URI.
  *
  * <p>Files are written whole. Where the filesystem's rename is atomic (HDFS, local) a file is
@@ -53,11 +52,15 @@ public final class Location {
     /**
      * The Hadoop settings the product uses outside Spark's tasks: Hadoop's own (core-site.xml and
      * the like on the classpath) plus every {@code spark.hadoop.*} setting given to spark-submit or
-     * in spark-defaults, exactly as Spark passes them to its own Hadoop configuration.
+     * in spark-defaults (which spark-submit hands the driver as system properties, where SparkConf
+     * reads them too), exactly as Spark passes them to its own Hadoop configuration.
      */
     public static Configuration configuration() {
         Configuration conf = new Configuration();
-        for (scala.Tuple2<String, String> kv : new SparkConf().getAllWithPrefix("spark.hadoop.")) conf.set(kv._1(), kv._2());
+        String prefix = "spark.hadoop.";
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith(prefix)) conf.set(key.substring(prefix.length()), System.getProperty(key));
+        }
         return conf;
     }
 
@@ -148,7 +151,7 @@ public final class Location {
         return a.equals(b) || a.startsWith(b.endsWith("/") ? b : b + "/");
     }
 
-    /** The full URI, e.g. {@code hdfs://nn:8020/runs/x/model.bin}; a local file as its absolute path, as before. */
+    /** The full URI, e.g. {@code hdfs://nn:8020/runs/x/model.bin}; a local file as its absolute path. */
     @Override
     public String toString() {
         return "file".equals(path.toUri().getScheme()) ? path.toUri().getPath() : path.toString();

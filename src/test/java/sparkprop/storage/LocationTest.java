@@ -76,4 +76,16 @@ class LocationTest {
         assertTrue(e.getMessage().startsWith("--out hdfs://127.0.0.1:9/runs/x: cannot reach its filesystem"), e.getMessage());
         assertTrue(seconds < 60, "answered in " + seconds + " s");
     }
+
+    /** spark-submit's --conf spark.hadoop.* reach the driver as system properties: the Hadoop configuration outside Spark gets them. */
+    @Test
+    void sparkHadoopSettingsReachTheConfiguration() {
+        System.setProperty("spark.hadoop.fs.sparkprop.test", "given");
+        try {
+            org.junit.jupiter.api.Assertions.assertEquals("given", Location.configuration().get("fs.sparkprop.test"));
+        } finally {
+            System.clearProperty("spark.hadoop.fs.sparkprop.test");
+        }
+        org.junit.jupiter.api.Assertions.assertNull(Location.configuration().get("fs.sparkprop.test"));
+    }
 }
