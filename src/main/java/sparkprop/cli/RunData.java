@@ -82,7 +82,8 @@ final class RunData {
     }
 
     /** The data a run trains on, read and cached, and the config with the input width the data has (unless --layers fixed it). */
-    record Opened(Trainer trainer, TrainConfig config, long trainCount, long testCount, int width) {
+    /** @param note what was fitted to a table's width and size, for the console (null if nothing) */
+    record Opened(Trainer trainer, TrainConfig config, String note, long trainCount, long testCount, int width) {
     }
 
     /**
@@ -93,17 +94,17 @@ final class RunData {
         boolean widthFixed = fixed.contains("layers");
         if (files != null) {
             Trainer trainer = new Trainer(sc, files, config, settings.partitions());
-            return new Opened(trainer, config, files.train().count(), files.test().count(), files.width());
+            return new Opened(trainer, config, null, files.train().count(), files.test().count(), files.width());
         }
         SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
         int[] layers = config.layers();
         TableData data = TableData.load(spark, table, testTable, settings.testFraction(), config.seed(), widthFixed ? layers[0] : 0,
                 layers[layers.length - 1], config.shards(), settings.partitions());
-        TrainConfig fitted = widthFixed ? config : config.withInputWidth(data.train().width());
-        fitted = DataSizeDefaults.fit(fitted, data.train().layout().examples(), fixed);
-        Trainer.check(data.train().layout().examples(), data.train().width(), fitted);
+        DataSizeDefaults.Fitted fitted = DataSizeDefaults.fitTo(config, data.train().width(), data.train().layout().examples(), fixed);
+        Trainer.check(data.train().layout().examples(), data.train().width(), fitted.config());
         Trainer trainer = new Trainer(sc, data.train().blocks(), data.train().layout(), data.train().width(), data.test().blocks(),
-                data.train().input(), fitted);
-        return new Opened(trainer, fitted, data.train().layout().examples(), data.test().layout().examples(), data.train().width());
+                data.train().input(), fitted.config());
+        return new Opened(trainer, fitted.config(), fitted.note(), data.train().layout().examples(), data.test().layout().examples(),
+                data.train().width());
     }
 }

@@ -184,11 +184,9 @@ final class TrainingRun {
 
     /** Files' width and size come from their headers: the config fitted to them where the user did not choose. */
     private static TrainConfig fitToFiles(TrainConfig config, RunData data, Set<String> chosen, boolean print) {
-        if (!chosen.contains("layers")) config = config.withInputWidth(data.width());
-        TrainConfig fitted = DataSizeDefaults.fit(config, data.trainCount(), chosen);
-        String note = DataSizeDefaults.note(config, fitted, data.trainCount());
-        if (print && note != null) System.out.println(note);
-        return fitted;
+        DataSizeDefaults.Fitted fitted = DataSizeDefaults.fitTo(config, data.width(), data.trainCount(), chosen);
+        if (print && fitted.note() != null) System.out.println(fitted.note());
+        return fitted.config();
     }
 
     /** Where a checkpoint left a run: "epoch 2", or "epoch 2 and step 40 of epoch 3". */
@@ -224,10 +222,7 @@ final class TrainingRun {
             // Every job has a description in the Spark UI: the trainer's name their epoch and step; these are the rest.
             sc.setJobDescription("sparkprop train: reading " + settings.data());
             RunData.Opened opened = data.open(sc, config, fixed);
-            if (data.isTable()) {
-                String note = DataSizeDefaults.note(config, opened.config(), opened.trainCount());
-                if (note != null) out.println(note);
-            }
+            if (opened.note() != null) out.println(opened.note());
             config = opened.config();
             Trainer trainer = opened.trainer();
             TrainingState state = resumed != null ? resumed : trainer.initialState();

@@ -260,7 +260,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
                 (Integer) getOrDefault(partitions()));
         TableShards validation = null;
         // batchSize and stepSize, unless set, fit the table's size as on the command line.
-        config = sparkprop.train.DataSizeDefaults.fit(config, shards.layout().examples(), table().chosen(this));
+        config = sparkprop.train.DataSizeDefaults.fitTo(config, shards.width(), shards.layout().examples(), table().chosen(this)).config();
         try {
             if (validationRows != null) {
                 long marked = validationRows.count();

@@ -21,6 +21,22 @@ public final class DataSizeDefaults {
     private DataSizeDefaults() {
     }
 
+    /** A config fitted to its data, and the console line saying what was fitted (null if nothing). */
+    public record Fitted(TrainConfig config, String note) {
+    }
+
+    /**
+     * The one place a config meets its data: the input width from the data unless {@code layers}
+     * was chosen, then batch and rate from the training set's size unless chosen ({@link #fit}).
+     *
+     * @param chosen option keys the user set (command line, --config file, or the Estimator's params); never changed
+     */
+    public static Fitted fitTo(TrainConfig config, int width, long examples, Set<String> chosen) {
+        TrainConfig sized = chosen.contains("layers") ? config : config.withInputWidth(width);
+        TrainConfig fitted = fit(sized, examples, chosen);
+        return new Fitted(fitted, note(sized, fitted, examples));
+    }
+
     /**
      * The config fitted to {@code examples} training examples (before the validation hold-out).
      *

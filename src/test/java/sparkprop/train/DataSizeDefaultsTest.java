@@ -41,4 +41,17 @@ class DataSizeDefaultsTest {
         assertEquals(32, DataSizeDefaults.fit(defaults.with("shards", "32"), 100, Set.of()).batchSize());
         assertEquals(16, DataSizeDefaults.fit(defaults.with("validation", "1000"), 1934, Set.of()).batchSize());
     }
+
+    /** The one place a config meets its data: width unless layers were chosen, then size, with the line that says so. */
+    @org.junit.jupiter.api.Test
+    void fitToTakesTheWidthAndTheSizeWhereTheUserDidNotChoose() {
+        TrainConfig defaults = TrainConfig.defaults();
+        DataSizeDefaults.Fitted small = DataSizeDefaults.fitTo(defaults, 1024, 1934, Set.of());
+        assertEquals(1024, small.config().layers()[0]);
+        assertEquals(32, small.config().batchSize());
+        assertTrue(small.note().startsWith("fitted to 1934 training examples: --batch-size 32"), small.note());
+        DataSizeDefaults.Fitted fixed = DataSizeDefaults.fitTo(defaults, 1024, 60000, Set.of("layers"));
+        assertEquals(defaults, fixed.config());
+        assertNull(fixed.note());
+    }
 }
