@@ -11,17 +11,88 @@ import java.util.Locale;
  * batch; callers divide by the global batch size once.
  */
 public enum Loss {
-    CE, MSE;
+    /** Cross-entropy on a softmax output: the fused gradient p - y. */
+    CE(Activation.SOFTMAX, "softmax") {
+        @Override
+        public boolean accepts(Activation output) {
+            return output == Activation.SOFTMAX;
+        }
+
+        @Override
+        public double lossAndDelta(Activation output, float[] a, int[] labels, int k, int batch) {
+            double loss = 0;
+            for (int j = 0; j < batch; j++) {
+                int at = j * k + labels[j];
+                // Clamp so that a confidently wrong net reports a large, finite loss.
+                loss -= Math.log(Math.max(a[at], 1e-30f));
+                a[at] -= 1f;
+            }
+            return loss;
+        }
+
+        @Override
+        public double referenceLoss(Activation output, double[] z, int label) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double v : z) max = Math.max(max, v);
+            double sum = 0;
+            for (double v : z) sum += Math.exp(v - max);
+            return -(z[label] - max - Math.log(sum));
+        }
+    },
+    /** Half the squared error on a sigmoid or identity output: da = a - y, then the output's own derivative. */
+    MSE(Activation.SIGMOID, "sigmoid or identity") {
+        @Override
+        public boolean accepts(Activation output) {
+            return output == Activation.SIGMOID || output == Activation.IDENTITY;
+        }
+
+        @Override
+        public double lossAndDelta(Activation output, float[] a, int[] labels, int k, int batch) {
+            double loss = 0;
+            float[] da = new float[k * batch];
+            for (int j = 0; j < batch; j++) {
+                int o = j * k;
+                for (int i = 0; i < k; i++) {
+                    float d = a[o + i] - (i == labels[j] ? 1f : 0f);
+                    loss += 0.5 * d * d;
+                    da[o + i] = d;
+                }
+            }
+            // Changing the cost changes only this delta: the output's derivative is the activation's own.
+            output.backward(a, da, a, k * batch);
+            return loss;
+        }
+
+        @Override
+        public double referenceLoss(Activation output, double[] z, int label) {
+            double loss = 0;
+            for (int i = 0; i < z.length; i++) {
+                double d = output.apply(z[i]) - (i == label ? 1 : 0);
+                loss += 0.5 * d * d;
+            }
+            return loss;
+        }
+    };
+
+    private final Activation defaultOutput;
+    private final String outputs;
+
+    Loss(Activation defaultOutput, String outputs) {
+        this.defaultOutput = defaultOutput;
+        this.outputs = outputs;
+    }
 
     /** The output activation this loss uses when the user does not choose one. */
     public Activation defaultOutput() {
-        return this == CE ? Activation.SOFTMAX : Activation.SIGMOID;
+        return defaultOutput;
     }
 
     /** Whether an output activation can be paired with this loss. */
-    public boolean accepts(Activation output) {
-        return this == CE ? output == Activation.SOFTMAX
-                : output == Activation.SIGMOID || output == Activation.IDENTITY;
+    public abstract boolean accepts(Activation output);
+
+    /** The output activations {@link #accepts} takes, for messages: "softmax", "sigmoid or identity". */
+    public String outputs() {
+        return outputs;
     }
 
     /**
@@ -56,56 +127,13 @@ public enum Loss {
      * @param labels class index of each example
      * @return the loss summed over the batch
      */
-    public double lossAndDelta(Activation output, float[] a, int[] labels, int k, int batch) {
-        double loss = 0;
-        for (int j = 0; j < batch; j++) {
-            int o = j * k;
-            int y = labels[j];
-            if (this == CE) {
-                // Clamp so that a confidently wrong net reports a large, finite loss.
-                loss -= Math.log(Math.max(a[o + y], 1e-30f));
-                a[o + y] -= 1f;
-            } else {
-                for (int i = 0; i < k; i++) {
-                    float d = a[o + i] - (i == y ? 1f : 0f);
-                    loss += 0.5 * d * d;
-                }
-            }
-        }
-        if (this == MSE) {
-            // da = a - y, then dz = da * f'(a); f' needs the old a, so rebuild it per element.
-            for (int j = 0; j < batch; j++) {
-                int o = j * k;
-                int y = labels[j];
-                for (int i = 0; i < k; i++) {
-                    float ai = a[o + i];
-                    float d = ai - (i == y ? 1f : 0f);
-                    a[o + i] = output == Activation.SIGMOID ? d * ai * (1f - ai) : d;
-                }
-            }
-        }
-        return loss;
-    }
+    public abstract double lossAndDelta(Activation output, float[] a, int[] labels, int k, int batch);
 
     /**
      * The loss of one example in double precision from its output pre-activations z, for the
      * gradient check's reference.
      */
-    public double referenceLoss(Activation output, double[] z, int label) {
-        if (this == CE) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (double v : z) max = Math.max(max, v);
-            double sum = 0;
-            for (double v : z) sum += Math.exp(v - max);
-            return -(z[label] - max - Math.log(sum));
-        }
-        double loss = 0;
-        for (int i = 0; i < z.length; i++) {
-            double d = output.apply(z[i]) - (i == label ? 1 : 0);
-            loss += 0.5 * d * d;
-        }
-        return loss;
-    }
+    public abstract double referenceLoss(Activation output, double[] z, int label);
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);

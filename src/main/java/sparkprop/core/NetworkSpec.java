@@ -26,7 +26,7 @@ public record NetworkSpec(int[] sizes, Activation hidden, Activation output, Los
         }
         if (!loss.accepts(output)) {
             throw new BadInputException("output activation " + output.id() + " does not fit loss " + loss.id()
-                    + (loss == Loss.CE ? " (ce uses softmax)" : " (mse takes sigmoid or identity)"));
+                    + " (" + loss.id() + " takes " + loss.outputs() + ")");
         }
         long count = 0;
         for (int l = 1; l < sizes.length; l++) count += (long) sizes[l - 1] * sizes[l] + sizes[l];

@@ -33,12 +33,27 @@ public abstract class Optimizer {
     }
 
     /** An optimizer with zeroed state for {@code n} parameters; Adam's betas and epsilon are used only by adam. */
-    public static Optimizer create(Kind kind, int n, float momentum, float weightDecay, float beta1, float beta2, float epsilon) {
+    /** The optimizers' hyperparameters, each used by the kinds that have it. */
+    public record Settings(float momentum, float weightDecay, float beta1, float beta2, float epsilon) {
+        /** Momentum 0.9, no decay, Adam's usual 0.9, 0.999 and 1e-8. */
+        public static final Settings DEFAULTS = new Settings(0.9f, 0f, 0.9f, 0.999f, 1e-8f);
+
+        public Settings withMomentum(float m) {
+            return new Settings(m, weightDecay, beta1, beta2, epsilon);
+        }
+
+        public Settings withWeightDecay(float decay) {
+            return new Settings(momentum, decay, beta1, beta2, epsilon);
+        }
+    }
+
+    /** A {@code kind} optimizer for {@code n} parameters, its state zeroed. */
+    public static Optimizer create(Kind kind, int n, Settings s) {
         return switch (kind) {
-            case SGD -> new Sgd(weightDecay);
-            case MOMENTUM -> new Momentum(n, momentum, weightDecay, false);
-            case NESTEROV -> new Momentum(n, momentum, weightDecay, true);
-            case ADAM -> new Adam(n, beta1, beta2, epsilon, weightDecay);
+            case SGD -> new Sgd(s.weightDecay());
+            case MOMENTUM -> new Momentum(n, s.momentum(), s.weightDecay(), false);
+            case NESTEROV -> new Momentum(n, s.momentum(), s.weightDecay(), true);
+            case ADAM -> new Adam(n, s.beta1(), s.beta2(), s.epsilon(), s.weightDecay());
         };
     }
 

@@ -55,7 +55,7 @@ public record TrainConfig(
     public TrainConfig {
         layers = layers.clone();
         if (output == null) output = loss.defaultOutput();
-        if (!loss.accepts(output)) throw Options.bad("output", output.id(), loss == Loss.CE ? "softmax with --loss ce" : "sigmoid or identity with --loss mse");
+        if (!loss.accepts(output)) throw Options.bad("output", output.id(), loss.outputs() + " with --loss " + loss.id());
         if (batchSize < shards) throw Options.bad("batch-size", Integer.toString(batchSize), "at least --shards (" + shards + "), so every shard gives an example per step");
     }
 
@@ -82,7 +82,8 @@ public record TrainConfig(
 
     /** The optimizer this config asks for, with zeroed state for {@code n} parameters. */
     public Optimizer newOptimizer(int n) {
-        return Optimizer.create(optimizer, n, (float) momentum, (float) weightDecay, (float) adamBeta1, (float) adamBeta2, (float) adamEpsilon);
+        return Optimizer.create(optimizer, n,
+                new Optimizer.Settings((float) momentum, (float) weightDecay, (float) adamBeta1, (float) adamBeta2, (float) adamEpsilon));
     }
 
     public LearningRateSchedule learningRateSchedule(int stepsPerEpoch) {

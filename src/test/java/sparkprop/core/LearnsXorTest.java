@@ -13,7 +13,7 @@ class LearnsXorTest {
         Initializer.XAVIER.initialize(spec, params, 11, 0);
         float[] x = {0, 0, 0, 1, 1, 0, 1, 1};
         int[] y = {0, 1, 1, 0};
-        Optimizer optimizer = Optimizer.create(Optimizer.Kind.MOMENTUM, params.length, 0.9f, 0f, 0.9f, 0.999f, 1e-8f);
+        Optimizer optimizer = Optimizer.create(Optimizer.Kind.MOMENTUM, params.length, Optimizer.Settings.DEFAULTS);
         Backprop backprop = new Backprop(spec);
         float[] grad = new float[params.length];
         for (int step = 0; step < 500; step++) {

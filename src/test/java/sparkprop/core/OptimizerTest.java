@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 class OptimizerTest {
     @Test
     void momentumFollowsTheHeavyBallFormula() {
-        Optimizer o = Optimizer.create(Optimizer.Kind.MOMENTUM, 1, 0.9f, 0f, 0.9f, 0.999f, 1e-8f);
+        Optimizer o = Optimizer.create(Optimizer.Kind.MOMENTUM, 1, Optimizer.Settings.DEFAULTS);
         float[] theta = {1f};
         o.update(theta, new float[]{1f}, 0.1f); // v = 1, θ = 1 - 0.1
         assertEquals(0.9f, theta[0], 1e-6);
@@ -17,7 +17,7 @@ class OptimizerTest {
 
     @Test
     void nesterovLooksAhead() {
-        Optimizer o = Optimizer.create(Optimizer.Kind.NESTEROV, 1, 0.9f, 0f, 0.9f, 0.999f, 1e-8f);
+        Optimizer o = Optimizer.create(Optimizer.Kind.NESTEROV, 1, Optimizer.Settings.DEFAULTS);
         float[] theta = {1f};
         o.update(theta, new float[]{1f}, 0.1f); // v = 1, step = g + μv = 1.9
         assertEquals(1f - 0.19f, theta[0], 1e-6);
@@ -25,7 +25,7 @@ class OptimizerTest {
 
     @Test
     void sgdWithWeightDecayShrinksTowardZero() {
-        Optimizer o = Optimizer.create(Optimizer.Kind.SGD, 1, 0f, 0.5f, 0.9f, 0.999f, 1e-8f);
+        Optimizer o = Optimizer.create(Optimizer.Kind.SGD, 1, Optimizer.Settings.DEFAULTS.withMomentum(0f).withWeightDecay(0.5f));
         float[] theta = {2f};
         o.update(theta, new float[]{0f}, 0.1f); // g = 0 + 0.5·2 = 1
         assertEquals(1.9f, theta[0], 1e-6);
@@ -33,7 +33,7 @@ class OptimizerTest {
 
     @Test
     void adamsFirstStepHasTheSizeOfTheLearningRate() {
-        Optimizer o = Optimizer.create(Optimizer.Kind.ADAM, 2, 0f, 0f, 0.9f, 0.999f, 1e-8f);
+        Optimizer o = Optimizer.create(Optimizer.Kind.ADAM, 2, Optimizer.Settings.DEFAULTS.withMomentum(0f));
         float[] theta = {0f, 0f};
         o.update(theta, new float[]{3f, -0.001f}, 0.01f);
         assertEquals(-0.01f, theta[0], 1e-6);
