@@ -78,8 +78,11 @@ public final class GradientCheck {
         for (int j = 0; j < batch; j++) {
             double[] a = new double[spec.inputSize()];
             for (int i = 0; i < a.length; i++) a[i] = x[j * a.length + i];
+            // The documented layout, laid out here rather than read from the spec, so that a layout bug cannot pass on both sides:
+            // per layer W (in, out) row-major, then b (out), layer after layer.
+            int w = 0;
             for (int l = 0; l < spec.layerCount(); l++) {
-                int in = spec.in(l), out = spec.out(l), w = spec.weightOffset(l), b = spec.biasOffset(l);
+                int in = spec.sizes()[l], out = spec.sizes()[l + 1], b = w + in * out;
                 for (int i = 0; i < in; i++) a[i] *= masks[l][j * in + i];
                 double[] z = new double[out];
                 for (int o = 0; o < out; o++) {
@@ -93,6 +96,7 @@ public final class GradientCheck {
                     for (int o = 0; o < out; o++) z[o] = spec.hidden().apply(z[o]);
                     a = z;
                 }
+                w = b + out;
             }
         }
         return total;

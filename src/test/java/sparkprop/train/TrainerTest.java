@@ -139,15 +139,36 @@ class TrainerTest {
 
         Trainer averaged = TestConfigs.trainer(sc, small, concat(base, "ema", "0.9"));
         TrainingState state = averaged.initialState();
-        float[] model = averaged.run(state, new TrainingListener() { }).model().params();
+        // An independent average in double precision of the iterates after every step, with the decay schedule of ParameterAverage.
+        double[] ema = new double[state.params().length];
+        for (int i = 0; i < ema.length; i++) ema[i] = state.params()[i];
+        long[] step = {0};
+        TrainingListener following = new TrainingListener() {
+            void after(TrainingState s) {
+                double decay = sparkprop.core.ParameterAverage.decayAt(0.9, step[0]++);
+                for (int i = 0; i < ema.length; i++) ema[i] = decay * ema[i] + (1 - decay) * s.params()[i];
+            }
+
+            @Override
+            public void midEpoch(TrainingState s) {
+                after(s);
+            }
+
+            @Override
+            public void epochFinished(EpochMetrics metrics, TrainingState s) {
+                after(s);
+            }
+        };
+        float[] model = averaged.run(state, following).model().params();
 
         assertArrayEquals(raw.params(), state.params(), "the average does not feed back into training");
         assertArrayEquals(plainModel, raw.params(), "without --ema the model is the raw parameters");
         assertArrayEquals(state.average(), model, "with --ema the model is the average");
         assertFalse(java.util.Arrays.equals(model, state.params()));
+        assertEquals(2L * averaged.stepsPerEpoch(), step[0], "every step's iterate was seen");
         double gap = 0;
-        for (int i = 0; i < model.length; i++) gap = Math.max(gap, Math.abs(model[i] - state.params()[i]));
-        assertTrue(gap < 0.5, "an average of recent iterates stays near the last: " + gap);
+        for (int i = 0; i < model.length; i++) gap = Math.max(gap, Math.abs(model[i] - ema[i]));
+        assertTrue(gap < 1e-5, "the model is the moving average of the iterates (float32 against double): " + gap);
         assertArrayEquals(model, train(small, concat(concat(base, "ema", "0.9"), "partitions", "3")), "reproducible on other partitionings");
     }
 
