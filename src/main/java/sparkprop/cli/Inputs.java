@@ -7,7 +7,6 @@ import sparkprop.core.ModelFile;
 import sparkprop.core.ModelFileException;
 import sparkprop.data.Dataset;
 import sparkprop.storage.Location;
-import sparkprop.train.RunSettings;
 
 /** What the commands read before Spark starts, from any Hadoop path, with messages that name the full URI. */
 final class Inputs {
@@ -18,11 +17,6 @@ final class Inputs {
     static Dataset data(String path, Configuration conf) throws IOException {
         Location.of(path, conf, "--data");
         return Dataset.open(path, conf);
-    }
-
-    /** A run's data: files or a table, with its test set (see {@link RunData}). */
-    static RunData data(RunSettings settings, Configuration conf) throws IOException {
-        return RunData.open(settings, conf);
     }
 
     /** A model file (--model). */

@@ -34,8 +34,8 @@ final class RunData {
         this.settings = settings;
     }
 
-    /** Opens --data (and --test-data): files by their headers, a table by its format only. */
-    static RunData open(RunSettings settings, Configuration hadoop) throws IOException {
+    /** Finds what --data (and --test-data) are: files, by their headers; a table, by its format only. */
+    static RunData locate(RunSettings settings, Configuration hadoop) throws IOException {
         Location where = Location.of(settings.data(), hadoop, "--data");
         TableFormat format = where.exists() ? TableFormat.of(where) : null;
         if (format == null) {
@@ -81,30 +81,30 @@ final class RunData {
         if (files != null) Trainer.check(files, config);
     }
 
-    /** The data a run trains on, read and cached, and the config with the input width the data has (unless --layers fixed it). */
+    /** The data a run trains on, read and cached, and the config with the input width the data has (unless --layers chose it). */
     /** @param note what was fitted to a table's width and size, for the console (null if nothing) */
-    record Opened(Trainer trainer, TrainConfig config, String note, long trainCount, long testCount, int width) {
+    record Loaded(Trainer trainer, TrainConfig config, String note, long trainCount, long testCount, int width) {
     }
 
     /**
      * Reads and caches the data; for a table, the config takes the table's width unless {@code
-     * fixed} holds layers, and is fitted to its size ({@link DataSizeDefaults}) where the user did not choose.
+     * chosen} holds layers, and is fitted to its size ({@link DataSizeDefaults}) where the user did not choose.
      */
-    Opened open(JavaSparkContext sc, TrainConfig config, java.util.Set<String> fixed) throws IOException {
-        boolean widthFixed = fixed.contains("layers");
+    Loaded load(JavaSparkContext sc, TrainConfig config, java.util.Set<String> chosen) throws IOException {
+        boolean widthFixed = chosen.contains("layers");
         if (files != null) {
             Trainer trainer = new Trainer(sc, files, config, settings.partitions());
-            return new Opened(trainer, config, null, files.train().count(), files.test().count(), files.width());
+            return new Loaded(trainer, config, null, files.train().count(), files.test().count(), files.width());
         }
         SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
         int[] layers = config.layers();
         TableData data = TableData.load(spark, table, testTable, settings.testFraction(), config.seed(), widthFixed ? layers[0] : 0,
                 layers[layers.length - 1], config.shards(), settings.partitions());
-        DataSizeDefaults.Fitted fitted = DataSizeDefaults.fitTo(config, data.train().width(), data.train().layout().examples(), fixed);
+        DataSizeDefaults.Fitted fitted = DataSizeDefaults.fitTo(config, data.train().width(), data.train().layout().examples(), chosen);
         Trainer.check(data.train().layout().examples(), data.train().width(), fitted.config());
         Trainer trainer = new Trainer(sc, data.train().blocks(), data.train().layout(), data.train().width(), data.test().blocks(),
                 data.train().input(), fitted.config());
-        return new Opened(trainer, fitted.config(), fitted.note(), data.train().layout().examples(), data.test().layout().examples(),
+        return new Loaded(trainer, fitted.config(), fitted.note(), data.train().layout().examples(), data.test().layout().examples(),
                 data.train().width());
     }
 }

@@ -19,4 +19,22 @@ record RunSummary(double testAccuracy, double testLoss, int epochs, int bestEpoc
                   boolean stoppedEarly, double trainSeconds, String modelFile, String modelSha256, String network, int parameters,
                   String master, int defaultParallelism, String blas, String blasKernel, java.util.List<String> blasExecutors,
                   String sync, Map<String, String> config) {
+
+    /** Where and how the run ran: the Spark side of the summary. */
+    record Where(String master, int defaultParallelism, java.util.List<String> blasExecutors, String sync) {
+    }
+
+    /**
+     * The summary of {@code result}, whose kept epoch's scores it reports, for the model saved as
+     * {@code modelFile} with that hash, trained by {@code spec} {@code where}, with every setting.
+     */
+    static RunSummary of(sparkprop.train.TrainingResult result, boolean complete, boolean stoppedEarly, String modelFile, String modelSha256,
+                         sparkprop.core.NetworkSpec spec, Where where, Map<String, String> config) {
+        sparkprop.train.EpochMetrics kept = result.history().get(result.bestEpoch() - 1);
+        return new RunSummary(kept.testAccuracy(), kept.testLoss(), result.history().size(), result.bestEpoch(),
+                Double.isNaN(kept.valLoss()) ? null : kept.valLoss(), complete, stoppedEarly,
+                result.history().stream().mapToDouble(sparkprop.train.EpochMetrics::epochSeconds).sum(), modelFile, modelSha256,
+                spec.toString(), spec.parameterCount(), where.master(), where.defaultParallelism(), sparkprop.core.Blas.backend(),
+                sparkprop.core.Blas.kernel(), where.blasExecutors(), where.sync(), config);
+    }
 }

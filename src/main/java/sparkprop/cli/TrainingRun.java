@@ -40,9 +40,10 @@ import sparkprop.train.TrainingState;
  */
 final class TrainingRun {
     /** The hyperparameters; for a table, its input width and size join them once it is read, unless the user chose those options. */
-    private TrainConfig config;
-    /** The option keys whose values are final: chosen by the user, or already fitted from file headers, or a checkpoint's. */
-    private final Set<String> fixed;
+    /** The hyperparameters as given (fitted to files' headers); a table's fitting happens in {@link #train}. */
+    private final TrainConfig config;
+    /** The option keys not to fit to the data: those the user set, or all once fitted to file headers or taken from a checkpoint. */
+    private final Set<String> chosen;
     private final RunSettings settings;
     private final String explicitMaster;
     private final RunData data;
@@ -54,10 +55,10 @@ final class TrainingRun {
     private Checkpoint.Blas blas = Checkpoint.Blas.UNKNOWN;
     private final int untilEpoch;
 
-    private TrainingRun(TrainConfig config, Set<String> fixed, RunSettings settings, String explicitMaster, RunData data, RunFolder folder,
+    private TrainingRun(TrainConfig config, Set<String> chosen, RunSettings settings, String explicitMaster, RunData data, RunFolder folder,
                         TrainingState resumed, int untilEpoch) {
         this.config = config;
-        this.fixed = fixed;
+        this.chosen = chosen;
         this.settings = settings;
         this.explicitMaster = explicitMaster;
         this.data = data;
@@ -76,16 +77,16 @@ final class TrainingRun {
     static TrainingRun start(TrainConfig config, RunSettings settings, Set<String> chosen, String explicitMaster, Integer stopAfter)
             throws IOException {
         Configuration hadoop = Location.configuration();
-        RunData data = Inputs.data(settings, hadoop);
-        Set<String> fixed = chosen;
+        RunData data = RunData.locate(settings, hadoop);
+        Set<String> settled = chosen;
         if (!data.isTable()) {
             config = fitToFiles(config, data, chosen, true);
-            fixed = Set.copyOf(Options.keys());
+            settled = Set.copyOf(Options.keys());
         }
         data.check(config);
         Location out = Location.of(settings.out(), hadoop, "--out");
         MasterCheck.reachable(effectiveMaster(settings, explicitMaster));
-        return new TrainingRun(config, fixed, settings, explicitMaster, data, RunFolder.create(out), null,
+        return new TrainingRun(config, settled, settings, explicitMaster, data, RunFolder.create(out), null,
                 stopAfter == null ? config.epochs() : stopAfter);
     }
 
@@ -117,7 +118,7 @@ final class TrainingRun {
         Map<String, String> dataSettings = new LinkedHashMap<>(loaded.dataSettings());
         dataSettings.putAll(givenData);
         RunSettings run = settings.withData(dataSettings).withOut(where.toString());
-        return continued(folder, loaded, run, Inputs.data(run, hadoop), explicitMaster, stopAfter);
+        return continued(folder, loaded, run, RunData.locate(run, hadoop), explicitMaster, stopAfter);
     }
 
     /**
@@ -146,7 +147,7 @@ final class TrainingRun {
         }
         RunFolder folder = RunFolder.existing(out);
         Checkpoint.Loaded loaded = folder.loadCheckpoint(System.out);
-        RunData data = Inputs.data(settings, hadoop);
+        RunData data = RunData.locate(settings, hadoop);
         // A table's width and size are known once Spark reads it: what the user left to them is taken from the checkpoint.
         TrainConfig wanted = config;
         if (!data.isTable()) {
@@ -221,9 +222,10 @@ final class TrainingRun {
             long started = System.nanoTime();
             // Every job has a description in the Spark UI: the trainer's name their epoch and step; these are the rest.
             sc.setJobDescription("sparkprop train: reading " + settings.data());
-            RunData.Opened opened = data.open(sc, config, fixed);
+            RunData.Loaded opened = data.load(sc, this.config, chosen);
             if (opened.note() != null) out.println(opened.note());
-            config = opened.config();
+            // What trains: the config fitted to a table once Spark has read it (files were fitted before).
+            TrainConfig config = opened.config();
             Trainer trainer = opened.trainer();
             TrainingState state = resumed != null ? resumed : trainer.initialState();
             out.printf("%s %s on %s: %d train / %d test examples, batch %d over %d shards in %d partitions, "
@@ -240,18 +242,15 @@ final class TrainingRun {
             Sync.Choice sync = trainer.chooseSync(settings.sync());
             if (sync.note() != null) out.println(sync.note());
             folder.writeMetrics(state.history()); // a crash after an epoch's metrics but before its checkpoint leaves a line too many
-            TrainingResult result = trainer.run(state, new EpochWriter(trainer, new ConsoleProgress(config.epochs(), out)), untilEpoch, sync.mode());
+            TrainingResult result = trainer.run(state, new EpochWriter(trainer, config, new ConsoleProgress(config.epochs(), out)), untilEpoch, sync.mode());
             boolean complete = isComplete(config, state);
             boolean stoppedEarly = result.stoppedEarly() || state.selection().shouldStop(config.patience());
             String sha = folder.saveModel(result.model());
             EpochMetrics kept = result.history().get(result.bestEpoch() - 1);
             Map<String, String> allSettings = new LinkedHashMap<>(settings.toMap());
             allSettings.putAll(config.toMap());
-            RunSummary summary = new RunSummary(kept.testAccuracy(), kept.testLoss(), result.history().size(), result.bestEpoch(),
-                    Double.isNaN(kept.valLoss()) ? null : kept.valLoss(), complete, stoppedEarly,
-                    result.history().stream().mapToDouble(EpochMetrics::epochSeconds).sum(), folder.model().toString(), sha,
-                    trainer.spec().toString(), trainer.spec().parameterCount(), sc.master(), sc.defaultParallelism(), Blas.backend(), Blas.kernel(),
-                    blas.executors(), sync.mode().id(), allSettings);
+            RunSummary summary = RunSummary.of(result, complete, stoppedEarly, folder.model().toString(), sha, trainer.spec(),
+                    new RunSummary.Where(sc.master(), sc.defaultParallelism(), blas.executors(), sync.mode().id()), allSettings);
             folder.writeSummary(summary);
             out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
                     result.bestEpoch(), result.history().size(), stoppedEarly ? ", stopped early" : "", summary.trainSeconds());
@@ -293,10 +292,12 @@ final class TrainingRun {
      */
     private final class EpochWriter implements TrainingListener {
         private final Trainer trainer;
+        private final TrainConfig config;
         private final TrainingListener console;
 
-        EpochWriter(Trainer trainer, TrainingListener console) {
+        EpochWriter(Trainer trainer, TrainConfig config, TrainingListener console) {
             this.trainer = trainer;
+            this.config = config;
             this.console = console;
         }
 
