@@ -1,0 +1,144 @@
+package sparkprop.tables;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sparkprop.core.BadInputException;
+import sparkprop.core.InputScaling;
+import sparkprop.data.Examples;
+import sparkprop.shards.ShardBlock;
+import sparkprop.storage.Location;
+
+/** The tables package on its own: packing, shard order, the data survey's messages, file order and the seeded test split. */
+class TablesTest {
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+    static final StructType SCHEMA = new StructType().add("label", DataTypes.DoubleType).add("features", SQLDataTypes.VectorType());
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSession.builder().master("local[2]").appName("tables-test").config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        spark.sparkContext().setLogLevel("ERROR");
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    static Dataset<Row> rows(double[][] features, double[] labels) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < labels.length; i++) rows.add(RowFactory.create(labels[i], features[i] == null ? null : Vectors.dense(features[i])));
+        return spark.createDataFrame(rows, SCHEMA);
+    }
+
+    /** The rows back from the shards, in shard order. */
+    static List<ShardBlock> blocks(TableShards shards) {
+        List<ShardBlock> blocks = new ArrayList<>(shards.blocks().collect());
+        blocks.sort(Comparator.comparingInt(ShardBlock::shard));
+        return blocks;
+    }
+
+    @Test
+    void wholeBytesArePixelsOthersFloatsAndTheShardsKeepTheRowOrder() {
+        double[][] pixels = {{0, 255, 7}, {3, 4, 200}, {1, 0, 0}, {9, 9, 9}, {255, 255, 255}};
+        double[] labels = {1, 0, 1, 0, 1};
+        TableShards bytes = TableShards.of(rows(pixels, labels), "features", "label", 3, 2, 2, 2);
+        assertEquals(InputScaling.UINT8, bytes.input());
+        int next = 0;
+        for (ShardBlock block : blocks(bytes)) {
+            Examples e = block.examples();
+            assertEquals(next, block.firstExample(), "shards hold consecutive rows");
+            for (int i = 0; i < e.count(); i++, next++) {
+                assertEquals((int) labels[next], e.label(i));
+                for (int k = 0; k < 3; k++) assertEquals((int) pixels[next][k], e.pixels()[i * 3 + k] & 0xFF);
+            }
+        }
+        assertEquals(5, next);
+
+        double[][] binary = {{0, 1, 1}, {1, 0, 0}};
+        assertEquals(InputScaling.FLOAT32, TableShards.of(rows(binary, new double[]{0, 1}), "features", "label", 3, 2, 1, 1).input(),
+                "0/1 features are not pixels");
+        double[][] fractions = {{0.5, -1, 2}, {3, 4, 5}};
+        TableShards floats = TableShards.of(rows(fractions, new double[]{0, 1}), "features", "label", 3, 2, 1, 1);
+        assertEquals(InputScaling.FLOAT32, floats.input());
+        float[] x = new float[6];
+        blocks(floats).get(0).examples().toInputs(0, 2, x, new int[2]);
+        assertArrayEquals(new float[]{0.5f, -1, 2, 3, 4, 5}, x);
+    }
+
+    @Test
+    void theSurveyNamesTheFirstBadRow() {
+        double[][] ok = {{1, 2}, {3, 4}, {5, 6}, {7, 8}};
+        String[][] cases = {
+                {"2", "labelCol 'label': value 2.0 in row 2 is not a class index 0..1"},
+                {"width", "has 3 values but layers[0] is 2"},
+                {"nan", "holds NaN (a missing or non-numeric value)"},
+                {"null", "row 1 has no features (null)"}};
+        for (String[] c : cases) {
+            double[][] features = ok.clone();
+            double[] labels = {0, 1, 0, 1};
+            switch (c[0]) {
+                case "2" -> labels[2] = 2;
+                case "width" -> features[3] = new double[]{1, 2, 3};
+                case "nan" -> features[1] = new double[]{Double.NaN, 1};
+                default -> features[1] = null;
+            }
+            BadInputException e = assertThrows(BadInputException.class, () -> TableShards.of(rows(features, labels), "features", "label", 2, 2, 1, 1), c[0]);
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        }
+        BadInputException classes = assertThrows(BadInputException.class, () -> TableShards.of(rows(ok, new double[]{0, 1, 0, 1}), "features",
+                "label", 2, 300, 1, 1));
+        assertTrue(classes.getMessage().contains("at most 256 classes"), classes.getMessage());
+    }
+
+    /** Rows are numbered in file order (files sorted by path), and the test split depends on each row's number and the seed only. */
+    @Test
+    void filesAreReadInOrderAndTheTestSplitIsSeeded() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("parts"));
+        StringBuilder b = new StringBuilder(), a = new StringBuilder();
+        for (int i = 0; i < 30; i++) a.append(i % 2).append(',').append(i).append(",0\n");
+        for (int i = 30; i < 60; i++) b.append(i % 2).append(',').append(i).append(",0\n");
+        Files.writeString(folder.resolve("part-b.csv"), b.toString());
+        Files.writeString(folder.resolve("part-a.csv"), a.toString());
+        TableReader.Table table = new TableReader.Table(Location.of(folder.toString(), new Configuration(), "--data"), TableFormat.CSV,
+                TableReader.DEFAULT_FEATURES, "label");
+        TableReader.Numbered numbered = TableReader.read(spark, table, 0, 0.25, 7);
+        assertEquals(2, numbered.width());
+        assertEquals(60, numbered.train() + numbered.test());
+        List<scala.Tuple2<Row, Long>> all = numbered.rows().collect();
+        long expectedTest = 0;
+        for (long g = 0; g < 60; g++) if (TableReader.isTest(7, 0.25, g)) expectedTest++;
+        assertEquals(expectedTest, numbered.test());
+        for (scala.Tuple2<Row, Long> r : all) {
+            long g = r._1().getLong(2);
+            // part-a's rows come first: row g holds the value g in its first feature.
+            assertEquals((double) g, ((org.apache.spark.ml.linalg.Vector) r._1().get(1)).apply(0), 0.0);
+            assertEquals(TableReader.isTest(7, 0.25, g), r._2() < 0, "row " + g);
+        }
+        assertTrue(expectedTest > 5 && expectedTest < 25, expectedTest + " of 60 set aside for 0.25");
+    }
+}
