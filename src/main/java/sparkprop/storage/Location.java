@@ -78,13 +78,40 @@ public final class Location {
             throw new BadInputException(what + " " + location + ": not a valid path (" + e.getMessage() + ")");
         }
         FileSystem fs = ask(what + " " + location, path.toUri().getScheme(), () -> {
-            FileSystem f = path.getFileSystem(conf);
+            FileSystem f = "hdfs".equals(path.toUri().getScheme()) ? hdfs(path, conf) : path.getFileSystem(conf);
             // Local files without Hadoop's .crc side files: the run folder holds what docs/training.md lists.
             return f instanceof LocalFileSystem local ? local.getRawFileSystem() : f;
         });
         Location resolved = new Location(fs, fs.makeQualified(path));
         ask(what + " " + resolved, fs.getUri().getScheme(), () -> fs.exists(resolved.path));
         return resolved;
+    }
+
+    /** Our own HDFS clients, one per NameNode (see {@link #hdfs}). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, FileSystem> HDFS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * An HDFS client that keeps writing when a DataNode of a file's pipeline dies and no spare can
+     * replace it (a cluster of two or three DataNodes): Hadoop's default then fails the write, and
+     * with it the run, although the block is still written to the DataNodes left
+     * ({@code dfs.client.block.write.replace-datanode-on-failure.best-effort}; HDFS re-replicates it
+     * later). Our own instance, not Hadoop's shared cache, whose first user's settings would win.
+     */
+    private static FileSystem hdfs(Path path, Configuration conf) throws IOException {
+        java.net.URI uri = path.getFileSystem(conf).getUri();
+        try {
+            return HDFS.computeIfAbsent(uri.toString(), key -> {
+                Configuration tolerant = new Configuration(conf);
+                tolerant.setIfUnset("dfs.client.block.write.replace-datanode-on-failure.best-effort", "true");
+                try {
+                    return FileSystem.newInstance(uri, tolerant);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     private interface Question<T> {
