@@ -1,11 +1,9 @@
 package sparkprop.cli;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.Map;
 import sparkprop.core.BadInputException;
 import sparkprop.storage.Location;
-import sparkprop.train.Checkpoint;
 
 /**
  * The {@code --out} folder of a batch job (evaluate, predict --data). It is checked against the
@@ -42,12 +40,12 @@ final class OutputFolder {
                         + "; choose a folder of its own (nothing was written)");
             }
         }
-        if (isRunFolder(target)) {
+        if (RunFolder.isRun(target)) {
             throw new BadInputException("--out " + target + ": is a training run's folder (its model and checkpoints would be lost); "
                     + "choose a folder of its own");
         }
         Location parent = target.parent();
-        if (parent != null && RunFolder.NAMES.contains(target.name()) && isRunFolder(parent)) {
+        if (parent != null && RunFolder.NAMES.contains(target.name()) && RunFolder.isRun(parent)) {
             throw new BadInputException("--out " + target + ": is a file of the training run in " + parent + "; choose a folder of its own");
         }
         if (target.exists() && !overwrite) throw new BadInputException("--out " + target + ": already exists (use --overwrite to replace it)");
@@ -62,14 +60,6 @@ final class OutputFolder {
         inputs.put("--data", data);
         inputs.put("--model", model);
         return inputs;
-    }
-
-    /** A folder a training run wrote: its claim, model, summary or checkpoints. */
-    private static boolean isRunFolder(Location dir) throws IOException {
-        if (!dir.isDirectory()) return false;
-        List<String> names = dir.list();
-        return names.contains(RunFolder.CLAIM) || names.contains(RunFolder.MODEL) || names.contains(RunFolder.SUMMARY)
-                || names.contains(Checkpoint.FILE) || names.contains(RunFolder.PREVIOUS_CHECKPOINT);
     }
 
     /** Puts the finished output in place; an old folder (--overwrite) is removed only now. */

@@ -31,12 +31,10 @@ final class RunFolder {
     static final String SUMMARY = "summary.json";
     static final String CURVES = "curves.png";
     static final String REPORT = "report.html";
-    /** The checkpoint before the newest, so a newest one that fails its checksum costs one epoch, not the run. */
-    static final String PREVIOUS_CHECKPOINT = "checkpoint.previous.bin";
     /** Created first, exclusively: the run that creates it owns the folder, and a second run started on it is refused. */
     static final String CLAIM = ".sparkprop-run";
     /** Every name a run writes: a folder holding only these (and no checkpoint) is a start that never finished an epoch. */
-    static final Set<String> NAMES = Set.of(CLAIM, MODEL, METRICS, SUMMARY, CURVES, REPORT, Checkpoint.FILE, PREVIOUS_CHECKPOINT);
+    static final Set<String> NAMES = Set.of(CLAIM, MODEL, METRICS, SUMMARY, CURVES, REPORT, Checkpoint.FILE, Checkpoint.PREVIOUS_FILE);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final Location dir;
@@ -48,11 +46,19 @@ final class RunFolder {
     /** What a folder named as a run's --out holds, for {@code --resume-if-exists}. */
     enum Contents { NOTHING, CHECKPOINT, RUN_WITHOUT_CHECKPOINT, OTHER }
 
+    /** Whether a training run wrote {@code dir}: its claim, model, summary or checkpoints are there (so it must not be overwritten). */
+    static boolean isRun(Location dir) throws IOException {
+        if (!dir.isDirectory()) return false;
+        List<String> names = dir.list();
+        return names.contains(CLAIM) || names.contains(MODEL) || names.contains(SUMMARY)
+                || names.contains(Checkpoint.FILE) || names.contains(Checkpoint.PREVIOUS_FILE);
+    }
+
     static Contents contents(Location dir) throws IOException {
         if (!dir.exists()) return Contents.NOTHING;
         if (dir.isFile()) return Contents.OTHER;
         List<String> names = dir.list();
-        if (names.contains(Checkpoint.FILE) || names.contains(PREVIOUS_CHECKPOINT)) return Contents.CHECKPOINT;
+        if (names.contains(Checkpoint.FILE) || names.contains(Checkpoint.PREVIOUS_FILE)) return Contents.CHECKPOINT;
         if (names.isEmpty()) return Contents.NOTHING;
         return names.stream().allMatch(n -> NAMES.contains(n) || Location.isTemporary(n)) ? Contents.RUN_WITHOUT_CHECKPOINT : Contents.OTHER;
     }
@@ -84,7 +90,7 @@ final class RunFolder {
     void deleteIfNoCheckpoint() {
         try {
             List<String> names = dir.list();
-            if (names.contains(Checkpoint.FILE) || names.contains(PREVIOUS_CHECKPOINT)) return;
+            if (names.contains(Checkpoint.FILE) || names.contains(Checkpoint.PREVIOUS_FILE)) return;
             for (String name : names) if (NAMES.contains(name) || Location.isTemporary(name)) dir.child(name).delete();
             if (dir.list().isEmpty()) dir.delete();
         } catch (IOException e) {
@@ -141,9 +147,7 @@ final class RunFolder {
      * moment at least one complete checkpoint is in the folder under one of the two names.
      */
     void saveCheckpoint(byte[] bytes) throws IOException {
-        Location newest = dir.child(Checkpoint.FILE);
-        if (newest.exists()) newest.moveTo(dir.child(PREVIOUS_CHECKPOINT));
-        newest.write(bytes);
+        Checkpoint.save(dir, bytes);
     }
 
     /**
@@ -151,7 +155,7 @@ final class RunFolder {
      * so on {@code out} and continues from checkpoint.previous.bin.
      */
     Checkpoint.Loaded loadCheckpoint(PrintStream out) throws IOException {
-        Location newest = dir.child(Checkpoint.FILE), previous = dir.child(PREVIOUS_CHECKPOINT);
+        Location newest = dir.child(Checkpoint.FILE), previous = dir.child(Checkpoint.PREVIOUS_FILE);
         ModelFileException problem;
         try {
             if (!newest.exists()) throw new ModelFileException(newest + ": missing (a crash while it was being replaced?)");
@@ -171,7 +175,7 @@ final class RunFolder {
         }
         // The bad file goes, so the next checkpoint does not push the good one out.
         if (newest.exists()) newest.delete();
-        out.println("warning: " + problem.getMessage() + "; continuing from " + PREVIOUS_CHECKPOINT + " (after epoch "
+        out.println("warning: " + problem.getMessage() + "; continuing from " + Checkpoint.PREVIOUS_FILE + " (after epoch "
                 + loaded.state().epochsDone() + ")");
         return loaded;
     }

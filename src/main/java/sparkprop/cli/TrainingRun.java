@@ -158,11 +158,7 @@ final class TrainingRun {
                 if (!chosen.contains(key)) wanted = wanted.with(key, loaded.config().toMap().get(key));
             }
         }
-        Map<String, String> had = loaded.config().toMap(), want = wanted.toMap();
-        List<String> differences = new ArrayList<>();
-        for (String key : want.keySet()) {
-            if (!want.get(key).equals(had.get(key))) differences.add(key + " " + had.get(key) + " there, " + want.get(key) + " here");
-        }
+        List<String> differences = wanted.differencesFrom(loaded.config());
         if (!differences.isEmpty()) {
             throw new BadInputException("--out " + out + ": --resume-if-exists found a run of another configuration ("
                     + String.join("; ", differences) + ")");

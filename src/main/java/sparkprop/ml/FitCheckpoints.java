@@ -21,7 +21,6 @@ import sparkprop.train.TrainingState;
  * width) is there, the state to continue from, which ends in the bits of an uninterrupted fit.
  */
 final class FitCheckpoints {
-    static final String PREVIOUS = "checkpoint.previous.bin";
     private final Location dir;
     private final TrainConfig config;
     private final Map<String, String> data;
@@ -37,11 +36,7 @@ final class FitCheckpoints {
         Location file = dir.child(Checkpoint.FILE);
         if (!file.exists()) return null;
         Checkpoint.Loaded loaded = Checkpoint.decode(file.read(), file.toString());
-        List<String> differences = new ArrayList<>();
-        Map<String, String> had = loaded.config().toMap(), want = config.toMap();
-        for (String key : want.keySet()) {
-            if (!want.get(key).equals(had.get(key))) differences.add(key + " " + had.get(key) + " there, " + want.get(key) + " here");
-        }
+        List<String> differences = new ArrayList<>(config.differencesFrom(loaded.config()));
         if (!data.get("data").equals(loaded.data())) differences.add("data: " + loaded.data() + " there, " + data.get("data") + " here");
         if (!differences.isEmpty()) {
             throw new BadInputException("checkpointPath " + dir + ": holds the checkpoint of another fit (" + String.join("; ", differences)
@@ -56,10 +51,7 @@ final class FitCheckpoints {
             @Override
             public void epochFinished(EpochMetrics metrics, TrainingState state) {
                 try {
-                    Location file = dir.child(Checkpoint.FILE);
-                    byte[] bytes = Checkpoint.encode(config, data, Checkpoint.Blas.UNKNOWN, state);
-                    if (file.exists()) file.moveTo(dir.child(PREVIOUS));
-                    file.write(bytes);
+                    Checkpoint.save(dir, Checkpoint.encode(config, data, Checkpoint.Blas.UNKNOWN, state));
                 } catch (IOException e) {
                     throw new UncheckedIOException("checkpointPath " + dir + ": cannot write the checkpoint", e);
                 }

@@ -43,6 +43,8 @@ import sparkprop.core.Optimizer;
  */
 public final class Checkpoint {
     public static final String FILE = "checkpoint.bin";
+    /** The checkpoint before the newest, so a newest one that fails its checksum costs one checkpoint, not the run. */
+    public static final String PREVIOUS_FILE = "checkpoint.previous.bin";
     private static final byte[] MAGIC = "SPRPCKPT".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,7 +70,14 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    /** The checkpoint file's bytes; where they are stored (and how the previous one is kept) is the caller's concern. */
+    /** Writes {@code bytes} as {@code dir}'s newest checkpoint, the one it replaces kept as {@link #PREVIOUS_FILE}. */
+    public static void save(sparkprop.storage.Location dir, byte[] bytes) throws IOException {
+        sparkprop.storage.Location newest = dir.child(FILE);
+        if (newest.exists()) newest.moveTo(dir.child(PREVIOUS_FILE));
+        newest.write(bytes);
+    }
+
+    /** The checkpoint file's bytes; {@link #save} stores them and keeps the previous one. */
     public static byte[] encode(TrainConfig config, String data, TrainingState state) throws IOException {
         return encode(config, Map.of("data", data), Blas.UNKNOWN, state);
     }

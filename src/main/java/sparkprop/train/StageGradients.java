@@ -16,6 +16,7 @@ import sparkprop.core.NetworkSpec;
 import sparkprop.exchange.SparkTransport;
 import sparkprop.exchange.Transport;
 import sparkprop.shards.ShardBlock;
+import sparkprop.shards.SparkJobs;
 import sparkprop.shards.ShardLayout;
 
 /**
@@ -283,17 +284,15 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         received = 0;
         placed = 0;
         StageTask task = new StageTask(spec, config, layout, server.host(), server.port(), token, launch, tree);
-        String description = sc.getLocalProperty("spark.job.description");
         String interrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
-        sc.setJobDescription("sparkprop train: epoch " + (epoch + 1) + "/" + config.epochs() + ", its steps in one stage");
         // A task waiting for its next step must stop when the stage is cancelled.
         sc.setLocalProperty("spark.job.interruptOnCancel", "true");
         try {
             ClassTag<Object> any = ClassTag$.MODULE$.apply(Object.class);
             RDD<Object> steps = train.rdd().barrier().mapPartitions(task, false, any);
-            stage = JavaRDD.fromRDD(steps, any).collectAsync();
+            stage = SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (epoch + 1) + "/" + config.epochs() + ", its steps in one stage",
+                    () -> JavaRDD.fromRDD(steps, any).collectAsync());
         } finally {
-            sc.setLocalProperty("spark.job.description", description);
             sc.setLocalProperty("spark.job.interruptOnCancel", interrupt);
         }
     }

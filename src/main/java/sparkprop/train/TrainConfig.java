@@ -69,6 +69,16 @@ public record TrainConfig(
         return new NetworkSpec(layers, activation, output, loss);
     }
 
+    /** How {@code other} (e.g. a checkpoint's) differs from this, one "key OTHER there, THIS here" per option; empty when equal. */
+    public java.util.List<String> differencesFrom(TrainConfig other) {
+        Map<String, String> had = other.toMap(), want = toMap();
+        java.util.List<String> differences = new java.util.ArrayList<>();
+        for (String key : want.keySet()) {
+            if (!want.get(key).equals(had.get(key))) differences.add(key + " " + had.get(key) + " there, " + want.get(key) + " here");
+        }
+        return differences;
+    }
+
     public TrainConfig withInputWidth(int width) {
         int[] l = layers.clone();
         l[0] = width;

@@ -325,12 +325,22 @@ class NeuralNetClassifierTest {
     void aFitIsCancelledByItsJobTagAndTheContextStaysUsable() throws Exception {
         for (String sync : new String[]{"stage", "jobs"}) {
             NeuralNetClassifier long_ = small().setMaxIter(500).setSync(sync);
+            // Cancel once a training step's job (not a caching one) has started, as the listener sees it.
+            java.util.concurrent.CountDownLatch training = new java.util.concurrent.CountDownLatch(1);
+            org.apache.spark.scheduler.SparkListener steps = new org.apache.spark.scheduler.SparkListener() {
+                @Override
+                public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+                    if (String.valueOf(start.properties().getProperty("spark.job.description")).startsWith("sparkprop train: epoch")) {
+                        training.countDown();
+                    }
+                }
+            };
+            spark.sparkContext().addSparkListener(steps);
             java.util.concurrent.CompletableFuture<NeuralNetClassificationModel> fit =
                     java.util.concurrent.CompletableFuture.supplyAsync(() -> long_.fit(train));
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-            // Wait until training steps run, then cancel from this thread.
-            while (spark.sparkContext().statusTracker().getActiveJobIds().length == 0 && System.nanoTime() < deadline) Thread.sleep(20);
-            Thread.sleep(1500);
+            assertTrue(training.await(60, java.util.concurrent.TimeUnit.SECONDS), sync + ": training started");
+            spark.sparkContext().removeSparkListener(steps);
             assertTrue(!fit.isDone(), sync + ": still training");
             int calls = 0;
             do {
