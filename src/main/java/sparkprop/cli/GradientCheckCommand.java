@@ -37,7 +37,6 @@ final class GradientCheckCommand implements Callable<Integer> {
             for (Activation output : Activation.values()) {
                 if (!loss.accepts(output)) continue;
                 for (Activation hidden : Activation.values()) {
-                    if (hidden == Activation.SOFTMAX) continue;
                     GradientCheck.Result r = GradientCheck.run(new NetworkSpec(sizes, hidden, output, loss), batch, seed);
                     boolean pass = r.passes(tolerance);
                     allPass &= pass;

@@ -80,11 +80,7 @@ public final class Backprop {
             int bias = spec.biasOffset(l);
             for (int j = 0; j < batch; j++) System.arraycopy(params, bias, z, j * out, out);
             blas.sgemm("N", "N", out, batch, in, 1f, params, spec.weightOffset(l), out, input, 0, in, 1f, z, 0, out);
-            if (l == spec.layerCount() - 1) {
-                Loss.activateOutput(spec.output(), z, out, batch);
-            } else {
-                spec.hidden().forward(z, z, out * batch);
-            }
+            spec.activation(l).forward(z, z, out, batch);
             input = z;
         }
         return activations[spec.layerCount()];
@@ -144,7 +140,7 @@ public final class Backprop {
                 float[] mask = masks[l];
                 for (int i = 0, n = in * batch; i < n; i++) spare[i] *= mask[i];
             }
-            spec.hidden().backward(activations[l], spare, spare, in * batch);
+            spec.hidden().backward(activations[l], spare, spare, in, batch);
             float[] used = dz == output ? deltaB : dz;
             dz = spare;
             spare = used;

@@ -93,8 +93,7 @@ public final class GradientCheck {
                 if (l == spec.layerCount() - 1) {
                     total += spec.loss().referenceLoss(spec.output(), z, labels[j]);
                 } else {
-                    for (int o = 0; o < out; o++) z[o] = spec.hidden().apply(z[o]);
-                    a = z;
+                    a = spec.hidden().apply(z);
                 }
                 w = b + out;
             }

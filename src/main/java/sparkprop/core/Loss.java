@@ -7,7 +7,7 @@ import java.util.Locale;
  *
  * <p>Per example with one-hot target y: cross-entropy is -log p_y with p = softmax(z), fused so
  * that dz = p - y; mean squared error is ½‖a - y‖² (the tutorials' quadratic cost) with a = f(z)
- * for a sigmoid or identity output, so dz = (a - y)·f'(a). Losses and gradients are sums over the
+ * for any output activation f, so dz is a - y taken back through f. Losses and gradients are sums over the
  * batch; callers divide by the global batch size once.
  */
 public enum Loss {
@@ -39,11 +39,11 @@ public enum Loss {
             return -(z[label] - max - Math.log(sum));
         }
     },
-    /** Half the squared error on a sigmoid or identity output: da = a - y, then the output's own derivative. */
-    MSE(Activation.SIGMOID, "sigmoid or identity") {
+    /** Half the squared error on any output: da = a - y, then the output's own derivative. */
+    MSE(Activation.SIGMOID, "any activation") {
         @Override
         public boolean accepts(Activation output) {
-            return output == Activation.SIGMOID || output == Activation.IDENTITY;
+            return true;
         }
 
         @Override
@@ -59,15 +59,16 @@ public enum Loss {
                 }
             }
             // Changing the cost changes only this delta: the output's derivative is the activation's own.
-            output.backward(a, da, a, k * batch);
+            output.backward(a, da, a, k, batch);
             return loss;
         }
 
         @Override
         public double referenceLoss(Activation output, double[] z, int label) {
             double loss = 0;
+            double[] a = output.apply(z);
             for (int i = 0; i < z.length; i++) {
-                double d = output.apply(z[i]) - (i == label ? 1 : 0);
+                double d = a[i] - (i == label ? 1 : 0);
                 loss += 0.5 * d * d;
             }
             return loss;
@@ -90,40 +91,15 @@ public enum Loss {
     /** Whether an output activation can be paired with this loss. */
     public abstract boolean accepts(Activation output);
 
-    /** The output activations {@link #accepts} takes, for messages: "softmax", "sigmoid or identity". */
+    /** The output activations {@link #accepts} takes, for messages: "softmax", "any activation". */
     public String outputs() {
         return outputs;
     }
 
     /**
-     * Turns output pre-activations into outputs, in place: a = f(z), column by column.
-     *
-     * @param z (k, batch) column-major, overwritten with a
-     */
-    public static void activateOutput(Activation output, float[] z, int k, int batch) {
-        if (output != Activation.SOFTMAX) {
-            output.forward(z, z, k * batch);
-            return;
-        }
-        for (int j = 0; j < batch; j++) {
-            int o = j * k;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < k; i++) max = Math.max(max, z[o + i]);
-            float sum = 0f;
-            for (int i = 0; i < k; i++) {
-                float e = (float) Math.exp(z[o + i] - max);
-                z[o + i] = e;
-                sum += e;
-            }
-            float inv = 1f / sum;
-            for (int i = 0; i < k; i++) z[o + i] *= inv;
-        }
-    }
-
-    /**
      * Computes the summed loss of a batch and overwrites the outputs with dz.
      *
-     * @param a      (k, batch) outputs from {@link #activateOutput}; becomes dz
+     * @param a      (k, batch) outputs of the {@code output} activation; becomes dz
      * @param labels class index of each example
      * @return the loss summed over the batch
      */

@@ -21,9 +21,6 @@ public record NetworkSpec(int[] sizes, Activation hidden, Activation output, Los
         for (int s : sizes) {
             if (s <= 0) throw new BadInputException("layer sizes must be positive, got " + Arrays.toString(sizes));
         }
-        if (hidden == Activation.SOFTMAX) {
-            throw new BadInputException("softmax can only be the output activation (with --loss ce)");
-        }
         if (!loss.accepts(output)) {
             throw new BadInputException("output activation " + output.id() + " does not fit loss " + loss.id()
                     + " (" + loss.id() + " takes " + loss.outputs() + ")");

@@ -103,7 +103,7 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
                     + java.util.List.of(dataset.schema().fieldNames()) + ")");
         }
         int classes = numClasses();
-        sparkprop.eval.ConfusionMatrix matrix = new sparkprop.eval.ConfusionMatrix(classes);
+        sparkprop.core.ConfusionMatrix matrix = new sparkprop.core.ConfusionMatrix(classes);
         List<Row> cells = transform(dataset).groupBy(org.apache.spark.sql.functions.col(label).cast("double"),
                 org.apache.spark.sql.functions.col(getPredictionCol())).count().collectAsList();
         for (Row cell : cells) {
@@ -164,7 +164,7 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
         return toProbabilities(model, raw);
     }
 
-    /** Softmax outputs already are probabilities; sigmoid or identity outputs (loss mse) are normalised. */
+    /** Softmax outputs already are probabilities; the other outputs of loss mse are clamped at 0 and normalised. */
     static Vector toProbabilities(Model model, Vector raw) {
         if (model.spec().loss() != Loss.CE && raw instanceof DenseVector dense) {
             double[] v = dense.values();
