@@ -13,7 +13,7 @@ import sparkprop.core.Model;
 import sparkprop.core.ModelFile;
 import sparkprop.data.Dataset;
 import sparkprop.data.ExampleSource;
-import sparkprop.eval.ConfusionMatrix;
+import sparkprop.core.ConfusionMatrix;
 import sparkprop.eval.Evaluation;
 import sparkprop.eval.EvaluationReport;
 import sparkprop.eval.DigitImages;

@@ -1,6 +1,6 @@
 package sparkprop.cli;
 
-import sparkprop.core.ModelNpz;
+import sparkprop.data.ModelNpz;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.ArgGroup;

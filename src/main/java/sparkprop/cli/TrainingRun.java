@@ -13,7 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import sparkprop.core.BadInputException;
 import sparkprop.core.Blas;
-import sparkprop.eval.ConfusionMatrix;
+import sparkprop.core.ConfusionMatrix;
 import sparkprop.eval.DigitImages;
 import sparkprop.eval.Evaluation;
 import sparkprop.eval.ReportPage;

@@ -1,4 +1,4 @@
-package sparkprop.eval;
+package sparkprop.core;
 
 import java.io.Serializable;
 import java.util.ArrayList;

@@ -1,2 +1,2 @@
-/** The engine-free backprop core: network spec, batched forward/backward on sgemm, initialisers, optimizers and the model file; no Spark here. */
+/** The engine-free backprop core: network spec, batched forward/backward on sgemm, initialisers, optimizers, the model file and ONNX export, the confusion matrix; no Spark here. */
 package sparkprop.core;

@@ -1,4 +1,4 @@
-package sparkprop.core;
+package sparkprop.data;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -12,11 +12,10 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import sparkprop.core.Activation;
+import sparkprop.core.InputScaling;
 import sparkprop.core.Loss;
 import sparkprop.core.Model;
 import sparkprop.core.NetworkSpec;
-import sparkprop.data.DataException;
-import sparkprop.data.Npy;
 
 /**
  * A model as NumPy arrays, for the tutorials' code: {@code W1, b1, W2, b2, ...} float32 with W of

@@ -1,5 +1,6 @@
 package sparkprop.eval;
 
+import sparkprop.core.ConfusionMatrix;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package sparkprop.eval;
 
+import sparkprop.core.ConfusionMatrix;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;

@@ -1,2 +1,2 @@
-/** Judging a saved model: the confusion matrix and per-class metrics (engine-free), and the Spark batch job that computes them over any dataset. */
+/** Judging a saved model: the Spark batch job that fills a core.ConfusionMatrix over any dataset, the report page and curves, and batch prediction. */
 package sparkprop.eval;

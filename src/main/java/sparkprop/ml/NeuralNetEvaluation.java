@@ -3,7 +3,7 @@ package sparkprop.ml;
 import java.io.Serializable;
 import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.ml.linalg.Matrix;
-import sparkprop.eval.ConfusionMatrix;
+import sparkprop.core.ConfusionMatrix;
 
 /**
  * A model judged on a labelled dataset ({@link NeuralNetClassificationModel#evaluate}): accuracy,

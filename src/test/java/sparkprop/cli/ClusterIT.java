@@ -98,25 +98,6 @@ class ClusterIT {
         return a.toArray(String[]::new);
     }
 
-    @Test
-    void aModelTrainedOnTheClusterFromHdfsIsBitIdenticalToLocalTwoOnLocalFiles() throws Exception {
-        long t = System.nanoTime();
-        String out = MiniHdfs.uri("/cluster-it/client-mode");
-        Scripts.Result r = run(300, trainArgs("scripts/submit", List.of(), hdfsData, "--out", out));
-        assertEquals(0, r.code(), r.output());
-        System.out.printf("client-mode cluster run, HDFS data and run folder: %.1f s%n", (System.nanoTime() - t) / 1e9);
-        assertTrue(r.output().contains("master " + MASTER), r.output());
-        assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
-        // Each executor unpacked and loaded the OpenBLAS the application jar carries, pinned to the one kernel family.
-        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(MiniHdfs.read(out + "/summary.json"));
-        List<String> executors = new ArrayList<>();
-        summary.get("blas_executors").forEach(e -> executors.add(e.asText()));
-        assertEquals(2, executors.size(), executors.toString());
-        for (String e : executors) assertTrue(e.endsWith(": native (bundled OpenBLAS 0.3.28, kernel Haswell)"), e);
-        // Both executors' tasks ran every step of an epoch in one stage, over the authenticated exchange.
-        assertEquals("stage", summary.get("sync").asText(), summary.toString());
-    }
-
     /**
      * The heterogeneous cluster unpinned: each executor keeps its own node's kernel (so the other
      * tests, pinned, ran one family on both). Prints whether the bits still match local[2].
@@ -137,21 +118,9 @@ class ClusterIT {
                 java.util.Arrays.equals(reference, model) ? "equals" : "differs from", summary.get("test_accuracy"));
     }
 
+    /** Cluster deploy mode: the driver runs on a worker, is killed there, and the master restarts it (--supervise). */
     @Test
-    void inClusterDeployModeTheDriverRunsOnAWorkerAndEndsWithTheSameBits() throws Exception {
-        long t = System.nanoTime();
-        String out = MiniHdfs.uri("/cluster-it/cluster-mode");
-        String driver = submitInClusterMode(List.of("--deploy-mode", "cluster"), "--out", out);
-        JsonNode finished = awaitDriverEnd(driver, 300);
-        System.out.printf("cluster-mode run %s: %.1f s to %s%n", driver, (System.nanoTime() - t) / 1e9, finished.get("state").asText());
-        assertEquals("FINISHED", finished.get("state").asText(), driverOutput(driver));
-        // It ran on a worker, not here: its output is in that worker's folder for the driver.
-        assertTrue(driverOutput(driver).contains("model:   " + out + "/model.bin"), driverOutput(driver));
-        assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
-    }
-
-    @Test
-    void aSupervisedDriverKilledMidTrainingIsRestartedAndContinuesToTheSameBits() throws Exception {
+    void aSupervisedDriverOnAWorkerKilledMidTrainingIsRestartedAndContinuesToTheSameBits() throws Exception {
         long t = System.nanoTime();
         String out = MiniHdfs.uri("/cluster-it/supervised");
         // 40 steps an epoch, a checkpoint every 7 steps besides the epoch ends: killed early in epoch 2 or later, the
@@ -173,6 +142,8 @@ class ClusterIT {
         // A second attempt ran (the worker appends each attempt's output to the same file) and took up the checkpoint.
         assertTrue(output.contains("--resume-if-exists: continuing the run in " + out + " after epoch"), output);
         assertTrue(output.matches("(?s).*continuing the run in \\S+ after epoch \\d and step \\d+ of epoch \\d.*"), "from within an epoch: " + output);
+        // It ran on a worker, not here: its output is in that worker's folder for the driver.
+        assertTrue(output.contains("model:   " + out + "/model.bin"), output);
         assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
         assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
         assertEquals(4, MiniHdfs.lines(out + "/metrics.jsonl"));
@@ -204,8 +175,13 @@ class ClusterIT {
         assertArrayEquals(reference, Files.readAllBytes(out.resolve("model.bin")));
     }
 
+    /**
+     * Client deploy mode, the data and the run folder on HDFS: the driver here is killed, the run
+     * resumed by hand from its folder, and the model is that of local[2] on local files.
+     */
     @Test
-    void killingTheDriverThenResumingFromItsHdfsFolderEndsBitIdentical() throws Exception {
+    void aClusterRunOnHdfsKilledThenResumedEndsWithTheBitsOfLocalTwoOnLocalFiles() throws Exception {
+        long t = System.nanoTime();
         String out = MiniHdfs.uri("/cluster-it/driver-killed");
         Process driver = start(trainArgs("scripts/submit", List.of(), hdfsData, "--out", out));
         awaitHdfs(out + "/checkpoint.bin", 240);
@@ -220,8 +196,18 @@ class ClusterIT {
                 AUTH.get(2), AUTH.get(3), "train", "--resume", out);
         assertEquals(0, resumed.code(), resumed.output());
         assertTrue(resumed.output().contains("resuming after epoch"), resumed.output());
+        assertTrue(resumed.output().contains("master " + MASTER), resumed.output());
+        System.out.printf("client-mode cluster run on HDFS, killed and resumed: %.1f s%n", (System.nanoTime() - t) / 1e9);
         assertArrayEquals(reference, MiniHdfs.read(out + "/model.bin"));
         assertEquals(4, MiniHdfs.lines(out + "/metrics.jsonl"));
+        // Each executor unpacked and loaded the OpenBLAS the application jar carries, pinned to the one kernel family.
+        JsonNode summary = new ObjectMapper().readTree(MiniHdfs.read(out + "/summary.json"));
+        List<String> executors = new ArrayList<>();
+        summary.get("blas_executors").forEach(e -> executors.add(e.asText()));
+        assertEquals(2, executors.size(), executors.toString());
+        for (String e : executors) assertTrue(e.endsWith(": native (bundled OpenBLAS 0.3.28, kernel Haswell)"), e);
+        // Both executors' tasks ran every step of an epoch in one stage, over the authenticated exchange.
+        assertEquals("stage", summary.get("sync").asText(), summary.toString());
     }
 
     // --- HDFS and the master's state ----------------------------------------------------------

@@ -1,4 +1,4 @@
-package sparkprop.eval;
+package sparkprop.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package sparkprop.core;
+package sparkprop.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,11 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sparkprop.core.Activation;
 import sparkprop.core.Initializer;
+import sparkprop.core.InputScaling;
 import sparkprop.core.Loss;
 import sparkprop.core.Model;
 import sparkprop.core.NetworkSpec;
-import sparkprop.data.DataException;
-import sparkprop.data.Npy;
 
 class ModelNpzTest {
     @TempDir
