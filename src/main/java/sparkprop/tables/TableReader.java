@@ -54,8 +54,6 @@ public final class TableReader {
     /** The features column that, when absent, means "every numeric column but the label". */
     public static final String DEFAULT_FEATURES = "features";
     private static final String FILE = "_sparkprop_file", BLOCK = "_sparkprop_block";
-    /** Where Spark's CSV reader puts a line it could not parse into the schema: another width, or a word for a number. */
-    private static final String CORRUPT = "_sparkprop_corrupt";
     /** A path component for {@link Seeds}, so the test split's draws are independent of every other use of the seed. */
     private static final long TEST_SPLIT = 0x7e57L;
 
@@ -111,8 +109,8 @@ public final class TableReader {
     private record Placement(Map<String, Start> starts, long rows, long test) {
     }
 
-    /** How the features arrive in the rows read: one Vector column, one array column, or numeric columns. */
-    private enum Shape { VECTOR, ARRAY, COLUMNS }
+    /** How the features arrive in the rows read: one Vector column, one array column, numeric columns, or a CSV line to parse. */
+    private enum Shape { VECTOR, ARRAY, COLUMNS, CSV_LINE }
 
     /**
      * Reads and numbers a table; nothing is cached, so persist {@link Numbered#rows} before using it twice.
@@ -126,20 +124,17 @@ public final class TableReader {
         List<Column> features = new ArrayList<>();
         Column label;
         Shape shape;
-        int csvColumns = 0;
+        CsvShape csv = null;
         String path = table.where().toString();
         switch (table.format()) {
             case CSV -> {
-                CsvShape csv = csvShape(table.where());
-                csvColumns = csv.columns();
-                List<StructField> fields = new ArrayList<>();
-                for (int c = 0; c < csv.columns(); c++) fields.add(DataTypes.createStructField("c" + c, DataTypes.DoubleType, true));
-                fields.add(DataTypes.createStructField(CORRUPT, DataTypes.StringType, true));
-                frame = reader.schema(DataTypes.createStructType(fields)).option("header", csv.header()).option("mode", "PERMISSIVE")
-                        .option("columnNameOfCorruptRecord", CORRUPT).load(path);
-                label = frame.col("c0");
-                for (int c = 1; c < csv.columns(); c++) features.add(frame.col("c" + c));
-                shape = Shape.COLUMNS;
+                // Lines, parsed by us: Spark's CSV source turns a 785-column table into rows whose generated code alone took
+                // 15 s to compile and run the first time (MNIST as CSV, docs/PERF-NOTES.md), four times the whole parse here.
+                csv = csvShape(table.where());
+                frame = spark.read().format("text").load(path);
+                frame = frame.where(functions.trim(frame.col("value")).notEqual(""));
+                label = frame.col("value");
+                shape = Shape.CSV_LINE;
             }
             case LIBSVM -> {
                 if (width > 0) reader = reader.option("numFeatures", width);
@@ -194,13 +189,12 @@ public final class TableReader {
         columns.addAll(features);
         columns.add(functions.col("_metadata.file_path").as(FILE));
         columns.add(functions.col("_metadata.file_block_start").as(BLOCK));
-        if (csvColumns > 0) columns.add(frame.col(CORRUPT));
         Dataset<Row> placed = frame.select(columns.toArray(new Column[0]));
 
         boolean libsvm = table.format() == TableFormat.LIBSVM;
         Placement placement;
         try {
-            placement = place(placed.groupBy(FILE, BLOCK).count().collectAsList(), seed, testFraction);
+            placement = place(placed.groupBy(FILE, BLOCK).count().collectAsList(), csv != null && csv.header(), seed, testFraction);
         } catch (Exception e) { // a SparkException, which Java sees as checked
             if (libsvm && root(e) instanceof IllegalArgumentException) throw badLibsvm(path, root(e));
             if (e instanceof RuntimeException r) throw r;
@@ -210,7 +204,8 @@ public final class TableReader {
             throw new BadInputException(path + ": the table has no rows" + (table.format() == TableFormat.CSV ? " (a header line at most)" : ""));
         }
         Broadcast<Map<String, Start>> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(placement.starts());
-        int featureColumns = features.size(), expectedColumns = csvColumns;
+        int featureColumns = shape == Shape.CSV_LINE ? 0 : features.size(), csvColumns = csv == null ? 0 : csv.columns();
+        boolean headers = csv != null && csv.header();
         JavaPairRDD<Row, Long> numbered = placed.javaRDD().mapPartitionsToPair(it -> {
             Map<String, long[]> seen = new HashMap<>();
             List<Tuple2<Row, Long>> out = new ArrayList<>();
@@ -225,17 +220,24 @@ public final class TableReader {
                 }
                 String key = r.getString(featureColumns + 1) + '\0' + r.getLong(featureColumns + 2);
                 Start start = shared.value().get(key);
-                long[] count = seen.computeIfAbsent(key, k -> new long[3]); // rows, training rows, test rows seen in this split
+                long[] count = seen.get(key); // rows, training rows, test rows seen in this split
+                if (count == null) {
+                    seen.put(key, count = new long[3]);
+                    if (shape == Shape.CSV_LINE && r.getLong(2) == 0) {
+                        if (headers) continue; // a file's first line, when the table's first file starts with a header
+                        r = RowFactory.create(stripByteOrderMark(r.getString(0)), r.get(1), r.get(2));
+                    }
+                }
                 long g = start.first() + count[0]++;
                 long index = isTest(seed, testFraction, g) ? -(start.testFirst() + count[2]++) - 1 : start.trainFirst() + count[1]++;
-                Double value = r.isNullAt(0) ? null : ((Number) r.get(0)).doubleValue();
-                String problem = expectedColumns > 0 && !r.isNullAt(featureColumns + 3)
-                        ? csvProblem(r.getString(featureColumns + 1), g, r.getString(featureColumns + 3), expectedColumns) : null;
-                out.add(new Tuple2<>(RowFactory.create(value, features(r, shape, featureColumns), g, problem), index));
+                Row row = shape == Shape.CSV_LINE ? csvRow(r.getString(0), csvColumns, r.getString(1), g)
+                        : RowFactory.create(r.isNullAt(0) ? null : ((Number) r.get(0)).doubleValue(), features(r, shape, featureColumns), g, null);
+                out.add(new Tuple2<>(row, index));
             }
             return out.iterator();
         });
         int found = width;
+        if (found == 0 && csv != null) found = csv.columns() - 1;
         if (found == 0) {
             Row first = numbered.first()._1();
             found = first.isNullAt(1) ? 0 : ((Vector) first.get(1)).size();
@@ -244,14 +246,14 @@ public final class TableReader {
     }
 
     /** Each split's place in file order, from its row count: splits sorted by file path, then by where in the file they start. */
-    private static Placement place(List<Row> counts, long seed, double fraction) {
+    private static Placement place(List<Row> counts, boolean headers, long seed, double fraction) {
         List<Row> sorted = new ArrayList<>(counts);
         sorted.sort(Comparator.comparing((Row r) -> r.getString(0)).thenComparingLong(r -> r.getLong(1)));
         Map<String, Start> starts = new HashMap<>();
         long first = 0, train = 0, test = 0;
         for (Row r : sorted) {
             starts.put(r.getString(0) + '\0' + r.getLong(1), new Start(first, train, test));
-            long n = r.getLong(2);
+            long n = r.getLong(2) - (headers && r.getLong(1) == 0 ? 1 : 0);
             for (long g = first; g < first + n; g++) {
                 if (isTest(seed, fraction, g)) test++;
                 else train++;
@@ -298,9 +300,36 @@ public final class TableReader {
         return new BadInputException(path + ": not a LIBSVM file Spark can read (" + firstLine(cause) + ")");
     }
 
-    /** What is wrong with a CSV line Spark could not fit to the first line's columns, naming the file and row. */
-    private static String csvProblem(String file, long row, String line, int columns) {
-        int found = line.split(",", -1).length;
+    /**
+     * A CSV line as a row (label, features, place in file order, problem): cells split at commas,
+     * trimmed and unquoted; an empty cell is a missing value (a null label, a NaN feature). A line
+     * of another width than the first, or with a word for a number, is a row whose problem says so.
+     */
+    static Row csvRow(String line, int columns, String file, long g) {
+        String[] cells = line.split(",", -1);
+        if (cells.length != columns) return RowFactory.create(null, null, g, csvProblem(file, g, line, columns, cells.length));
+        Double label = null;
+        double[] features = new double[columns - 1];
+        try {
+            for (int c = 0; c < columns; c++) {
+                String cell = cells[c].trim();
+                if (cell.length() >= 2 && cell.charAt(0) == '"' && cell.charAt(cell.length() - 1) == '"') cell = cell.substring(1, cell.length() - 1).trim();
+                double v = cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
+                if (c == 0) label = cell.isEmpty() ? null : v;
+                else features[c - 1] = v;
+            }
+        } catch (NumberFormatException e) {
+            return RowFactory.create(null, null, g, csvProblem(file, g, line, columns, columns));
+        }
+        return RowFactory.create(label, Vectors.dense(features), g, null);
+    }
+
+    static String stripByteOrderMark(String line) {
+        return line.startsWith("\uFEFF") ? line.substring(1) : line;
+    }
+
+    /** What is wrong with a CSV line that does not fit the first line's columns, naming the file and row. */
+    private static String csvProblem(String file, long row, String line, int columns, int found) {
         String shown = line.length() > 60 ? line.substring(0, 60) + "..." : line;
         String name = file;
         if (file.startsWith("file:")) {
@@ -339,7 +368,7 @@ public final class TableReader {
             line = text.readLine();
         }
         // A byte-order mark (Excel's "CSV UTF-8") is not part of the first cell: with it a number looks like a header.
-        if (line != null && line.startsWith("\uFEFF")) line = line.substring(1);
+        if (line != null) line = stripByteOrderMark(line);
         if (line == null || line.isBlank()) throw new BadInputException(file + ": empty CSV file (expected the label then one column per feature)");
         String[] cells = line.split(",", -1);
         if (cells.length < 2) throw new BadInputException(file + ": one column only; a CSV table is the label then one column per feature");

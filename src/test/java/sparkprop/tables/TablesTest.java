@@ -141,4 +141,57 @@ class TablesTest {
         }
         assertTrue(expectedTest > 5 && expectedTest < 25, expectedTest + " of 60 set aside for 0.25");
     }
+
+    /**
+     * CSV is read as lines and parsed here: every file's header line is dropped (in the split
+     * that starts the file, however small the splits), CRLF endings, blank lines, quoted and empty
+     * cells, and the byte-order mark are handled, and the rows keep file order across splits.
+     */
+    @Test
+    void csvLinesAreParsedLikeSparksCsvAcrossSmallSplits() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("csv-splits"));
+        for (String part : new String[]{"part-0.csv", "part-1.csv"}) {
+            int first = part.equals("part-0.csv") ? 0 : 40;
+            StringBuilder text = new StringBuilder(first == 0 ? "\uFEFFlabel,x,y\r\n" : "label,x,y\r\n");
+            for (int g = first; g < first + 40; g++) {
+                if (g % 9 == 0) text.append("\r\n"); // a blank line is no row
+                String y = g % 7 == 0 ? "" : g % 5 == 0 ? " \"0.5\" " : "0.25";
+                text.append(g % 3).append(',').append(g).append(',').append(y).append("\r\n");
+            }
+            Files.writeString(folder.resolve(part), text.toString());
+        }
+        spark.conf().set("spark.sql.files.maxPartitionBytes", "64"); // dozens of splits per file
+        try {
+            TableReader.Table table = new TableReader.Table(Location.of(folder.toString(), new Configuration(), "--data"), TableFormat.CSV,
+                    TableReader.DEFAULT_FEATURES, "label");
+            TableReader.Numbered numbered = TableReader.read(spark, table, 0, 0, 1);
+            assertEquals(2, numbered.width());
+            assertEquals(80, numbered.train());
+            List<scala.Tuple2<Row, Long>> all = new ArrayList<>(numbered.rows().collect());
+            assertTrue(numbered.rows().getNumPartitions() > 4, "split small: " + numbered.rows().getNumPartitions());
+            all.sort(Comparator.comparingLong(r -> r._2()));
+            for (int g = 0; g < 80; g++) {
+                Row r = all.get(g)._1();
+                assertEquals(g, r.getLong(2));
+                assertTrue(r.isNullAt(3), r.toString());
+                assertEquals(g % 3, r.getDouble(0), 0.0, "label of row " + g);
+                double[] v = ((org.apache.spark.ml.linalg.Vector) r.get(1)).toArray();
+                assertEquals(g, v[0], 0.0);
+                if (g % 7 == 0) assertTrue(Double.isNaN(v[1]), "an empty cell is a missing value: " + r);
+                else assertEquals(g % 5 == 0 ? 0.5 : 0.25, v[1], 0.0, "row " + g);
+            }
+        } finally {
+            spark.conf().unset("spark.sql.files.maxPartitionBytes");
+        }
+    }
+
+    @Test
+    void aCsvLineThatDoesNotFitIsARowWithItsProblem() {
+        Row wide = TableReader.csvRow("1,2,3,4", 3, "file:/data/t.csv", 7);
+        assertEquals("/data/t.csv: row 7 (from 0, in file order) has 4 columns but the first line has 3: '1,2,3,4'", wide.getString(3));
+        Row word = TableReader.csvRow("1,two,3", 3, "file:/data/t.csv", 8);
+        assertEquals("/data/t.csv: row 8 (from 0, in file order) holds a value that is not a number: '1,two,3'", word.getString(3));
+        Row unlabelled = TableReader.csvRow(" ,2,3", 3, "file:/data/t.csv", 9);
+        assertTrue(unlabelled.isNullAt(0) && unlabelled.isNullAt(3), unlabelled.toString());
+    }
 }
