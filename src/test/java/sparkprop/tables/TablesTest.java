@@ -194,4 +194,23 @@ class TablesTest {
         Row unlabelled = TableReader.csvRow(" ,2,3", 3, "file:/data/t.csv", 9);
         assertTrue(unlabelled.isNullAt(0) && unlabelled.isNullAt(3), unlabelled.toString());
     }
+
+    @Test
+    void csvCellsAreTheNumbersParseDoubleReads() {
+        String[] cells = {"0", "255", "-0", "+7", "007", " 12 ", "\"3\"", "0.25", "-1.5e-3", "1E300", "123456789012345", "1234567890123456789",
+                "-999999999999999", "NaN", "Infinity", "4d"};
+        String line = "1," + String.join(",", cells);
+        Row r = TableReader.csvRow(line, cells.length + 1, "t.csv", 0);
+        assertTrue(r.isNullAt(3), r.toString());
+        double[] v = ((org.apache.spark.ml.linalg.Vector) r.get(1)).toArray();
+        for (int i = 0; i < cells.length; i++) {
+            String cell = cells[i].trim().replace("\"", "");
+            assertEquals(Double.doubleToRawLongBits(Double.parseDouble(cell)), Double.doubleToRawLongBits(v[i]), "cell '" + cells[i] + "'");
+        }
+        assertEquals(1.0, r.getDouble(0), 0.0);
+        assertEquals("t.csv: row 0 (from 0, in file order) holds a value that is not a number: '1,2,-'",
+                TableReader.csvRow("1,2,-", 3, "t.csv", 0).getString(3));
+        assertEquals("t.csv: row 0 (from 0, in file order) has 4 columns but the first line has 3: '1,x,3,4'",
+                TableReader.csvRow("1,x,3,4", 3, "t.csv", 0).getString(3), "the width is named before a bad cell");
+    }
 }
