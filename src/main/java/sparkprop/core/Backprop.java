@@ -25,7 +25,7 @@ public final class Backprop {
     private int capacity;
     private float[][] activations; // activations[l] = output of layer l-1, (sizes[l], capacity); [0] unused
     private float[] deltaA;        // (max hidden width, capacity)
-    private float[] deltaB;        // (max hidden width, capacity)
+    private float[] deltaB;        // (max width of any layer's output, capacity): also the loss's scratch
     private float[][] masks;       // masks[l]: dropout mask of layer l's input, (in(l), capacity), when used
     private float[][] dropped;     // dropped[l]: layer l's input times its mask
 
@@ -54,7 +54,7 @@ public final class Backprop {
             if (l < sizes.length - 1) widest = Math.max(widest, sizes[l]);
         }
         deltaA = new float[widest * batch];
-        deltaB = new float[widest * batch];
+        deltaB = new float[Math.max(widest, sizes[sizes.length - 1]) * batch];
         masks = new float[sizes.length][];
         dropped = new float[sizes.length][];
     }
@@ -117,7 +117,8 @@ public final class Backprop {
     public double lossAndGradient(float[] params, float[] x, int[] labels, int batch, float[] grad, Dropout dropout, long maskSeed) {
         float[] output = forward(params, x, batch, dropout, maskSeed);
         int layers = spec.layerCount();
-        double loss = spec.loss().lossAndDelta(spec.output(), output, labels, spec.outputSize(), batch);
+        // deltaB is free until the first hidden layer's delta needs it.
+        double loss = spec.loss().lossAndDelta(spec.output(), output, labels, spec.outputSize(), batch, deltaB);
         float[] dz = output;           // (out, batch), the output layer's delta
         float[] spare = deltaA;
         for (int l = layers - 1; l >= 0; l--) {

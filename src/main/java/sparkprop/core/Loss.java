@@ -19,15 +19,16 @@ public enum Loss {
         }
 
         @Override
-        public double lossAndDelta(Activation output, float[] a, int[] labels, int k, int batch) {
+        public double loss(float[] a, int[] labels, int k, int batch) {
             double loss = 0;
-            for (int j = 0; j < batch; j++) {
-                int at = j * k + labels[j];
-                // Clamp so that a confidently wrong net reports a large, finite loss.
-                loss -= Math.log(Math.max(a[at], 1e-30f));
-                a[at] -= 1f;
-            }
+            // Clamp so that a confidently wrong net reports a large, finite loss.
+            for (int j = 0; j < batch; j++) loss -= Math.log(Math.max(a[j * k + labels[j]], 1e-30f));
             return loss;
+        }
+
+        @Override
+        void delta(Activation output, float[] a, int[] labels, int k, int batch, float[] scratch) {
+            for (int j = 0; j < batch; j++) a[j * k + labels[j]] -= 1f;
         }
 
         @Override
@@ -47,20 +48,24 @@ public enum Loss {
         }
 
         @Override
-        public double lossAndDelta(Activation output, float[] a, int[] labels, int k, int batch) {
+        public double loss(float[] a, int[] labels, int k, int batch) {
             double loss = 0;
-            float[] da = new float[k * batch];
             for (int j = 0; j < batch; j++) {
-                int o = j * k;
                 for (int i = 0; i < k; i++) {
-                    float d = a[o + i] - (i == labels[j] ? 1f : 0f);
+                    float d = a[j * k + i] - (i == labels[j] ? 1f : 0f);
                     loss += 0.5 * d * d;
-                    da[o + i] = d;
                 }
+            }
+            return loss;
+        }
+
+        @Override
+        void delta(Activation output, float[] a, int[] labels, int k, int batch, float[] da) {
+            for (int j = 0; j < batch; j++) {
+                for (int i = 0; i < k; i++) da[j * k + i] = a[j * k + i] - (i == labels[j] ? 1f : 0f);
             }
             // Changing the cost changes only this delta: the output's derivative is the activation's own.
             output.backward(a, da, a, k, batch);
-            return loss;
         }
 
         @Override
@@ -97,13 +102,27 @@ public enum Loss {
     }
 
     /**
-     * Computes the summed loss of a batch and overwrites the outputs with dz.
+     * The summed loss of a batch, for scoring.
      *
-     * @param a      (k, batch) outputs of the {@code output} activation; becomes dz
+     * @param a      (k, batch) outputs of the output activation
      * @param labels class index of each example
-     * @return the loss summed over the batch
      */
-    public abstract double lossAndDelta(Activation output, float[] a, int[] labels, int k, int batch);
+    public abstract double loss(float[] a, int[] labels, int k, int batch);
+
+    /** Overwrites the outputs {@code a} with dz; {@code scratch} holds at least k * batch floats it may overwrite. */
+    abstract void delta(Activation output, float[] a, int[] labels, int k, int batch, float[] scratch);
+
+    /**
+     * For training: the summed loss of a batch, then the outputs overwritten with dz.
+     *
+     * @param a       (k, batch) outputs of the {@code output} activation; becomes dz
+     * @param scratch at least k * batch floats this may overwrite (the caller's buffer, so a step allocates nothing)
+     */
+    public final double lossAndDelta(Activation output, float[] a, int[] labels, int k, int batch, float[] scratch) {
+        double loss = loss(a, labels, k, batch);
+        delta(output, a, labels, k, batch, scratch);
+        return loss;
+    }
 
     /**
      * The loss of one example in double precision from its output pre-activations z, for the

@@ -66,7 +66,7 @@ public final class Evaluation {
                 ConfusionMatrix matrix = new ConfusionMatrix(m.spec().outputSize());
                 Forward.forward(m.spec(), m.params(), block.examples(), Forward.all(block.examples().count()), (first, n, output, labels, predicted) -> {
                     for (int j = 0; j < n; j++) matrix.add(labels[j], predicted[j]);
-                    matrix.addLoss(m.spec().loss().lossAndDelta(m.spec().output(), output, labels, m.spec().outputSize(), n));
+                    matrix.addLoss(m.spec().loss().loss(output, labels, m.spec().outputSize(), n));
                 });
                 return matrix;
             }).reduce(ConfusionMatrix::merge);

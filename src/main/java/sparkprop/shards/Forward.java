@@ -54,7 +54,7 @@ public final class Forward {
         double[] loss = {0};
         forward(spec, params, examples, indices, (from, n, output, labels, predicted) -> {
             for (int j = 0; j < n; j++) if (predicted[j] == labels[j]) correct[0]++;
-            loss[0] += spec.loss().lossAndDelta(spec.output(), output, labels, spec.outputSize(), n);
+            loss[0] += spec.loss().loss(output, labels, spec.outputSize(), n);
         });
         return new Score(correct[0], loss[0], indices.length);
     }
