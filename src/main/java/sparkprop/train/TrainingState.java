@@ -20,9 +20,7 @@ public final class TrainingState {
     private final ModelSelection selection;
     private final List<EpochMetrics> history;
     private int epochsDone;
-    private int stepsDone;
-    private double epochLossSum;
-    private long epochExamples;
+    private Progress epochProgress;
 
     /** How far into the epoch after {@code epochsDone} a run is: its steps done, and the sum of their losses and examples. */
     public record Progress(int stepsDone, double lossSum, long examples) {
@@ -37,9 +35,7 @@ public final class TrainingState {
         this.selection = selection;
         this.history = new ArrayList<>(history);
         this.epochsDone = epochsDone;
-        this.stepsDone = epoch.stepsDone();
-        this.epochLossSum = epoch.lossSum();
-        this.epochExamples = epoch.examples();
+        this.epochProgress = epoch;
     }
 
     /** The start of a run: initialised parameters, zeroed optimizer state, the average (with --ema) equal to the parameters. */
@@ -88,23 +84,19 @@ public final class TrainingState {
 
     /** How far into the next epoch the run is ({@link Progress#NONE} at an epoch's end). */
     public Progress epochProgress() {
-        return new Progress(stepsDone, epochLossSum, epochExamples);
+        return epochProgress;
     }
 
     /** Records a step of the current epoch: its summed loss and its examples. */
     void endStep(double lossSum, long examples) {
-        stepsDone++;
-        epochLossSum += lossSum;
-        epochExamples += examples;
+        epochProgress = new Progress(epochProgress.stepsDone() + 1, epochProgress.lossSum() + lossSum, epochProgress.examples() + examples);
     }
 
     /** Records an epoch's metrics and offers its model to the selection. */
     void endEpoch(EpochMetrics metrics) {
         history.add(metrics);
         epochsDone = metrics.epoch();
-        stepsDone = 0;
-        epochLossSum = 0;
-        epochExamples = 0;
+        epochProgress = Progress.NONE;
         selection.offer(metrics.epoch(), metrics.valLoss(), model());
     }
 }
