@@ -32,8 +32,7 @@ public abstract class Optimizer {
         this.weightDecay = weightDecay;
     }
 
-    /** An optimizer with zeroed state for {@code n} parameters; Adam's betas and epsilon are used only by adam. */
-    /** The optimizers' hyperparameters, each used by the kinds that have it. */
+    /** The optimizers' hyperparameters, each used by the kinds that have it (Adam's betas and epsilon only by adam). */
     public record Settings(float momentum, float weightDecay, float beta1, float beta2, float epsilon) {
         /** Momentum 0.9, no decay, Adam's usual 0.9, 0.999 and 1e-8. */
         public static final Settings DEFAULTS = new Settings(0.9f, 0f, 0.9f, 0.999f, 1e-8f);

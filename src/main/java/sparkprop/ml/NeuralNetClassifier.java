@@ -114,7 +114,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     public Param<String> validationIndicatorCol() {
         if (validationIndicatorCol == null) {
             validationIndicatorCol = new Param<>(this, "validationIndicatorCol", "name of a boolean column: rows marked true validate instead of train",
-                    NeuralNetParams.check(v -> v != null && !((String) v).isBlank()));
+                    NeuralNetParams.nonBlank());
         }
         return validationIndicatorCol;
     }
@@ -129,7 +129,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
     public Param<String> checkpointPath() {
         if (checkpointPath == null) {
             checkpointPath = new Param<>(this, "checkpointPath", "Hadoop path where fit keeps its checkpoints and continues from one of the same fit",
-                    NeuralNetParams.check(v -> v != null && !((String) v).isBlank()));
+                    NeuralNetParams.nonBlank());
         }
         return checkpointPath;
     }

@@ -66,6 +66,11 @@ final class NeuralNetParams {
         return c;
     }
 
+    /** For a Param naming a column or a path: any string but an empty or blank one. */
+    static Check<String> nonBlank() {
+        return v -> v != null && !v.isBlank();
+    }
+
     /** {@code blockSize}, shared by the Estimator and the Model: rows stacked into one matrix when predicting (MLlib's meaning). */
     static IntParam blockSize(Params owner) {
         return new IntParam(owner, "blockSize", "rows per sgemm when predicting", check(v -> (Integer) v > 0));
