@@ -28,7 +28,7 @@ import scala.Option;
 
 /**
  * {@link Transport} on {@code spark-network-common}, the library under Spark's block transfers and
- * RPC (pinned with Spark to 4.1.x; not Spark's published API). It brings Spark's security along:
+ * RPC (pinned with Spark to 4.2.x; not Spark's published API). It brings Spark's security along:
  * with {@code spark.authenticate} a connection must prove the application's secret (Spark's
  * {@code SecurityManager} holds it on the driver and every executor) before any request reaches the
  * handler, and with {@code spark.ssl.rpc.enabled} the bytes travel over TLS. Settings under
