@@ -102,7 +102,12 @@ public final class Location {
         try {
             return HDFS.computeIfAbsent(uri.toString(), key -> {
                 Configuration tolerant = new Configuration(conf);
-                tolerant.setIfUnset("dfs.client.block.write.replace-datanode-on-failure.best-effort", "true");
+                // Unless the user set it: a value from hdfs-default.xml (loaded once HDFS's classes are, which Hadoop 3.5 does
+                // before this runs) is not a choice, so setIfUnset would keep Hadoop's default.
+                String bestEffort = "dfs.client.block.write.replace-datanode-on-failure.best-effort";
+                String[] sources = conf.getPropertySources(bestEffort);
+                boolean chosen = sources != null && java.util.Arrays.stream(sources).noneMatch(s -> s.endsWith("-default.xml"));
+                if (!chosen) tolerant.set(bestEffort, "true");
                 try {
                     return FileSystem.newInstance(uri, tolerant);
                 } catch (IOException e) {
