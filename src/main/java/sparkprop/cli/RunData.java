@@ -94,10 +94,11 @@ final class RunData {
         boolean widthFixed = chosen.contains("layers");
         if (files != null) {
             Trainer trainer = new Trainer(sc, files, config, settings.partitions());
-            return new Loaded(trainer, config, null, files.train().count(), files.test().count(), files.width());
+            return new Loaded(trainer, trainer.config(), null, files.train().count(), files.test().count(), files.width());
         }
         SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
         int[] layers = config.layers();
+        config = config.withShardsFor(sparkprop.shards.TaskSlots.partitionsFor(sc.sc(), settings.partitions()));
         TableData data = TableData.load(spark, table, testTable, settings.testFraction(), config.seed(), widthFixed ? layers[0] : 0,
                 layers[layers.length - 1], config.shards(), settings.partitions());
         DataSizeDefaults.Fitted fitted = DataSizeDefaults.fitTo(config, data.train().width(), data.train().layout().examples(), chosen);

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param blas          the driver's sgemm backend ("native", "vector", "java")
  * @param blasKernel    the driver's OpenBLAS kernel: pinned by OPENBLAS_CORETYPE, or the per-CPU default
  * @param blasExecutors each executor's backend, library and kernel (what decides the bits)
+ * @param taskSlots     the task slots the application had when the data was laid out (what --partitions 0 and --shards auto follow)
+ * @param partitions    the Spark partitions that held the shards (config's shards is the number of shards trained on)
  * @param sync          how the steps reached the executors: "stage" or "jobs" (config's sync is what was asked, e.g. "auto")
  * @param config        every setting of the run: the hyperparameters and the run settings
  */
@@ -18,10 +20,10 @@ import java.util.Map;
 record RunSummary(double testAccuracy, double testLoss, int epochs, int bestEpoch, Double valLoss, boolean complete,
                   boolean stoppedEarly, double trainSeconds, String modelFile, String modelSha256, String network, int parameters,
                   String master, int defaultParallelism, String blas, String blasKernel, java.util.List<String> blasExecutors,
-                  String sync, Map<String, String> config) {
+                  int taskSlots, int partitions, String sync, Map<String, String> config) {
 
     /** Where and how the run ran: the Spark side of the summary. */
-    record Where(String master, int defaultParallelism, java.util.List<String> blasExecutors, String sync) {
+    record Where(String master, int defaultParallelism, java.util.List<String> blasExecutors, int taskSlots, int partitions, String sync) {
     }
 
     /**
@@ -35,6 +37,6 @@ record RunSummary(double testAccuracy, double testLoss, int epochs, int bestEpoc
                 Double.isNaN(kept.valLoss()) ? null : kept.valLoss(), complete, stoppedEarly,
                 result.history().stream().mapToDouble(sparkprop.train.EpochMetrics::epochSeconds).sum(), modelFile, modelSha256,
                 spec.toString(), spec.parameterCount(), where.master(), where.defaultParallelism(), sparkprop.core.Blas.backend(),
-                sparkprop.core.Blas.kernel(), where.blasExecutors(), where.sync(), config);
+                sparkprop.core.Blas.kernel(), where.blasExecutors(), where.taskSlots(), where.partitions(), where.sync(), config);
     }
 }

@@ -158,6 +158,8 @@ final class TrainingRun {
                 if (!chosen.contains(key)) wanted = wanted.with(key, loaded.config().toMap().get(key));
             }
         }
+        // --shards auto was resolved against the first attempt's task slots; a restart continues with that number.
+        if (wanted.shardsFollowPartitions()) wanted = wanted.with("shards", String.valueOf(loaded.config().shards()));
         List<String> differences = wanted.differencesFrom(loaded.config());
         if (!differences.isEmpty()) {
             throw new BadInputException("--out " + out + ": --resume-if-exists found a run of another configuration ("
@@ -224,11 +226,11 @@ final class TrainingRun {
             TrainConfig config = opened.config();
             Trainer trainer = opened.trainer();
             TrainingState state = resumed != null ? resumed : trainer.initialState();
-            out.printf("%s %s on %s: %d train / %d test examples, batch %d over %d shards in %d partitions, "
+            out.printf("%s %s on %s: %d train / %d test examples, batch %d over %d shards in %d partitions on %s, "
                             + "%d steps/epoch, master %s, BLAS %s (data ready in %.1f s)%n",
                     resumed != null ? "resuming after " + position(state) + ":" : "training", trainer.spec(), settings.data(),
                     opened.trainCount(), opened.testCount(), config.batchSize(), config.shards(), trainer.layout().partitions(),
-                    trainer.stepsPerEpoch(), sc.master(), Blas.describe(), (System.nanoTime() - started) / 1e9);
+                    trainer.slots().describe(), trainer.stepsPerEpoch(), sc.master(), Blas.describe(), (System.nanoTime() - started) / 1e9);
             out.println(trainer.trainCache().describe("training data"));
             blas = new Checkpoint.Blas(SparkContexts.executorKernel(sc), trainer.executorBlas());
             if (resumedKernel != null && !resumedKernel.equals(blas.kernel())) {
@@ -246,7 +248,8 @@ final class TrainingRun {
             Map<String, String> allSettings = new LinkedHashMap<>(settings.toMap());
             allSettings.putAll(config.toMap());
             RunSummary summary = RunSummary.of(result, complete, stoppedEarly, folder.model().toString(), sha, trainer.spec(),
-                    new RunSummary.Where(sc.master(), sc.defaultParallelism(), blas.executors(), sync.mode().id()), allSettings);
+                    new RunSummary.Where(sc.master(), sc.defaultParallelism(), blas.executors(), trainer.slots().found(),
+                            trainer.layout().partitions(), sync.mode().id()), allSettings);
             folder.writeSummary(summary);
             out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
                     result.bestEpoch(), result.history().size(), stoppedEarly ? ", stopped early" : "", summary.trainSeconds());

@@ -100,9 +100,9 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
         return initialWeights;
     }
 
-    /** Spark partitions holding the shards (0: one per core); never changes the result. */
+    /** Spark partitions holding the shards (0: one per task slot); never changes the result. */
     public IntParam partitions() {
-        if (partitions == null) partitions = new IntParam(this, "partitions", "Spark partitions holding the shards (0: one per core)", NeuralNetParams.check(v -> (Integer) v >= 0));
+        if (partitions == null) partitions = new IntParam(this, "partitions", "Spark partitions holding the shards (0: one per task slot)", NeuralNetParams.check(v -> (Integer) v >= 0));
         return partitions;
     }
 
@@ -256,6 +256,7 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
             trainRows = dataset.where(org.apache.spark.sql.functions.not(marked));
             validationRows = dataset.where(marked);
         }
+        config = config.withShardsFor(sparkprop.shards.TaskSlots.partitionsFor(dataset.sparkSession().sparkContext(), (Integer) getOrDefault(partitions())));
         TableShards shards = TableShards.of(trainRows, getFeaturesCol(), getLabelCol(), layers[0], layers[layers.length - 1], config.shards(),
                 (Integer) getOrDefault(partitions()));
         TableShards validation = null;

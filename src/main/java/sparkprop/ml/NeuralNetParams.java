@@ -129,7 +129,7 @@ final class NeuralNetParams {
 
     /** The shipped default of a param, typed as the param holds it. */
     static Object typedDefault(Param<?> p, String raw) {
-        if (p instanceof IntParam) return Integer.parseInt(raw.trim());
+        if (p instanceof IntParam) return raw.trim().equals(Options.AUTO) ? 0 : Integer.parseInt(raw.trim());
         if (p instanceof LongParam) return Long.parseLong(raw.trim());
         if (p instanceof DoubleParam) return Double.parseDouble(raw.trim());
         if (p instanceof IntArrayParam) return Arrays.stream(raw.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();

@@ -12,6 +12,22 @@ import java.io.Serializable;
  * validation examples are held out in the same proportions.
  */
 public record ShardLayout(int examples, int shards, int partitions) implements Serializable {
+    /**
+     * The fewest shards {@code --shards auto} gives: 4 was the fixed default before it followed the
+     * partitions, so a run on 1, 2 or 4 task slots trains the model it always did.
+     */
+    public static final int MIN_AUTO_SHARDS = 4;
+
+    /**
+     * {@code --shards auto} for {@code partitions}: the smallest multiple of them that is at least
+     * {@value #MIN_AUTO_SHARDS}, so each partition holds as many shards as every other, and no more
+     * than {@code atMost} (the batch: each shard gives at least one example a step).
+     */
+    public static int autoShards(int partitions, int atMost) {
+        int perPartition = (MIN_AUTO_SHARDS + partitions - 1) / partitions;
+        return Math.max(1, Math.min((long) partitions * perPartition > Integer.MAX_VALUE ? Integer.MAX_VALUE : partitions * perPartition, atMost));
+    }
+
     public ShardLayout {
         if (shards <= 0 || shards > examples) {
             throw new IllegalArgumentException("--shards must be between 1 and the " + examples + " training examples, got " + shards);

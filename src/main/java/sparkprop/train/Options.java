@@ -48,6 +48,9 @@ public final class Options {
      */
     public static final int MAX_SHARDS = FixedPoint.MAX_SHARDS;
 
+    /** The value of {@code shards} that lets the partitions decide (held as 0 in {@link TrainConfig} until a run resolves it). */
+    public static final String AUTO = "auto";
+
     /**
      * One option.
      *
@@ -181,14 +184,17 @@ public final class Options {
             whole("epochs", M, "epochs", "N", "Epochs to train.", v -> v > 0, "a positive whole number"),
             new Option<>("seed", M, "seed", "S", "Seed of every random choice (init, shuffling, hold-out, dropout).", Long::parseLong, String::valueOf,
                     null, null, null),
-            whole("shards", M, "shards", "L", "Logical data shards; with the seed, fixes the result bit for bit on any cluster.",
-                    v -> v > 0 && v <= MAX_SHARDS, "a whole number from 1 to " + MAX_SHARDS),
+            new Option<>("shards", M, "shards", "L", "Logical data shards; with the seed, fixes the result bit for bit on any cluster. "
+                    + "auto (0 in the Estimator): the smallest multiple of the partitions that is at least " + sparkprop.shards.ShardLayout.MIN_AUTO_SHARDS
+                    + " (at most the batch), so every task slot gets shards; the run's summary.json records the number chosen.",
+                    s -> s.equals(AUTO) ? 0 : Integer.parseInt(s), v -> v == 0 ? AUTO : String.valueOf(v), v -> v >= 0 && v <= MAX_SHARDS,
+                    "auto or a whole number from 1 to " + MAX_SHARDS, null),
             whole("validation", M, "validation", "N", "Training examples held out for validation and model selection.", v -> v >= 0,
                     "a whole number >= 0"),
             whole("patience", M, "patience", "P", "Stop after P epochs without a better validation loss (0: never).", v -> v >= 0,
                     "a whole number >= 0 (0 turns early stopping off)"),
-            whole("partitions", Scope.RUN, "partitions", "P", "Spark partitions holding the shards (0: one per core); never changes the result.",
-                    v -> v >= 0, "0 (one per core) or a positive whole number"),
+            whole("partitions", Scope.RUN, "partitions", "P", "Spark partitions holding the shards (0: one per task slot, counted once the executors asked for are there); never changes the result.",
+                    v -> v >= 0, "0 (one per task slot) or a positive whole number"),
             new Option<>("sync", Scope.RUN, "sync", "MODE", "How steps reach the executors: stage (one gang-scheduled Spark stage per "
                     + "epoch runs all its steps), jobs (a Spark job per step), auto (the stage where it can run); never changes the result.",
                     Sync::parse, Sync::id, null, null, "auto"),

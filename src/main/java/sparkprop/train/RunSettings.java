@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * @param testData     a table's test table ("" for none)
  * @param testFraction a table's share of rows set aside for testing (0 for none)
- * @param partitions   Spark partitions holding the shards; 0 means one per core
+ * @param partitions   Spark partitions holding the shards; 0 means one per task slot
  * @param sync         how steps reach the executors ({@link Sync})
  * @param checkpointEvery steps between checkpoints within an epoch (0: at epoch ends only)
  */

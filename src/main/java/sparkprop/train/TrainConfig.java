@@ -11,6 +11,7 @@ import sparkprop.core.LearningRateSchedule;
 import sparkprop.core.Loss;
 import sparkprop.core.NetworkSpec;
 import sparkprop.core.Optimizer;
+import sparkprop.shards.ShardLayout;
 
 /**
  * The hyperparameters of a training run: everything that, with the data, decides the model's
@@ -56,7 +57,7 @@ public record TrainConfig(
         layers = layers.clone();
         if (output == null) output = loss.defaultOutput();
         if (!loss.accepts(output)) throw Options.bad("output", output.id(), loss.outputs() + " with --loss " + loss.id());
-        if (batchSize < shards) throw Options.bad("batch-size", Integer.toString(batchSize), "at least --shards (" + shards + "), so every shard gives an example per step");
+        if (shards > 0 && batchSize < shards) throw Options.bad("batch-size", Integer.toString(batchSize), "at least --shards (" + shards + "), so every shard gives an example per step");
     }
 
     /** The network for data of the given width; the first layer size must match it. */
@@ -116,6 +117,20 @@ public record TrainConfig(
      * A copy with one setting changed, by its option name: {@code with("learning-rate", "0.05")}.
      * The copy is validated like any other config.
      */
+    /** Whether {@code --shards auto} is still to be resolved against the partitions ({@link #withShardsFor}). */
+    public boolean shardsFollowPartitions() {
+        return shards == 0;
+    }
+
+    /**
+     * This config with {@code --shards auto} resolved for {@code partitions} ({@link ShardLayout#autoShards}); itself when
+     * the shards were given.
+     */
+    public TrainConfig withShardsFor(int partitions) {
+        if (!shardsFollowPartitions()) return this;
+        return with("shards", String.valueOf(ShardLayout.autoShards(partitions, Math.min(batchSize, Options.MAX_SHARDS))));
+    }
+
     public TrainConfig with(String option, String value) {
         Map<String, String> m = toMap();
         m.put(option, value);

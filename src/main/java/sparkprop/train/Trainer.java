@@ -91,9 +91,10 @@ public final class Trainer {
     public Trainer(JavaSparkContext sc, Dataset data, TrainConfig config, int partitions) {
         KryoRecords.check(sc.getConf());
         this.sc = sc;
-        this.config = config;
-        this.spec = check(data, config);
         int parts = TaskSlots.partitionsFor(sc.sc(), partitions);
+        this.config = config.withShardsFor(parts);
+        config = this.config;
+        this.spec = check(data, config);
         this.layout = new ShardLayout(data.train().count(), config.shards(), parts);
         this.stepsPerEpoch = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
         HadoopConf hadoop = HadoopConf.of(sc.hadoopConfiguration());
@@ -134,6 +135,7 @@ public final class Trainer {
         this.validation = validation;
         KryoRecords.check(sc.getConf());
         this.sc = sc;
+        if (config.shardsFollowPartitions()) config = config.with("shards", String.valueOf(layout.shards()));
         this.config = config;
         this.spec = check(layout.examples(), width, config);
         if (config.augment().active() && input != InputScaling.UINT8) {
@@ -176,6 +178,8 @@ public final class Trainer {
     /** The same check from the training examples' count and width. */
     public static NetworkSpec check(int examples, int width, TrainConfig config) {
         NetworkSpec spec = config.network(width);
+        // --shards auto is resolved once the partitions are known; until then check what one shard allows.
+        if (config.shardsFollowPartitions()) config = config.with("shards", "1");
         String distortion = config.augment().problemFor(width);
         if (distortion != null) throw new BadInputException("--augment " + config.augment().spec() + ": " + distortion);
         if (config.shards() > examples) {
@@ -193,6 +197,16 @@ public final class Trainer {
 
     public NetworkSpec spec() {
         return spec;
+    }
+
+    /** The config this trainer trains with: the one given, with {@code --shards auto} resolved for its partitions. */
+    public TrainConfig config() {
+        return config;
+    }
+
+    /** The task slots the application had when the data was laid out (what {@code partitions 0} followed). */
+    public TaskSlots.Count slots() {
+        return TaskSlots.count(sc.sc());
     }
 
     public int stepsPerEpoch() {
@@ -367,7 +381,7 @@ public final class Trainer {
         if (!sc.isLocal() && sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
             return "dynamic allocation is on (spark.dynamicAllocation.enabled) and Spark refuses gang-scheduled stages with it";
         }
-        int slots = TaskSlots.settled(sc.sc(), layout.partitions());
+        int slots = TaskSlots.atLeast(sc.sc(), layout.partitions());
         if (slots < layout.partitions()) {
             return "the data is in " + layout.partitions() + " partitions and Spark has " + slots + " task slots, and the stage needs a slot "
                     + "for each at once (--partitions " + Math.max(1, slots) + " would fit)";

@@ -58,6 +58,28 @@ class TrainCommandTest {
         assertTrue(!chosen.out().contains("fitted to"), chosen.out());
     }
 
+    /**
+     * The default run uses every task slot: three cores get three partitions and, with --shards auto, six shards (the smallest
+     * multiple of three from four up); the first line and summary.json say so. Given shards stay as given.
+     */
+    @Test
+    void theDefaultRunUsesEveryTaskSlotAndShardsFollowThem() throws Exception {
+        Path out = dir.resolve("three-slots");
+        CliRun run = CliRun.of("train", "--data", data, "--layers", "64,24,10", "--epochs", "1", "--batch-size", "60", "--master", "local[3]",
+                "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("batch 60 over 6 shards in 3 partitions on 3 task slots,"), run.out());
+        JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        assertEquals(3, summary.get("task_slots").asInt(), summary.toString());
+        assertEquals(3, summary.get("partitions").asInt(), summary.toString());
+        assertEquals("6", summary.get("config").get("shards").asText());
+        assertEquals("stage", summary.get("sync").asText());
+        CliRun given = CliRun.of("train", "--data", data, "--layers", "64,24,10", "--epochs", "1", "--batch-size", "60", "--shards", "4",
+                "--master", "local[3]", "--out", dir.resolve("three-slots-given").toString());
+        assertEquals(0, given.exitCode(), given.err());
+        assertTrue(given.out().contains("batch 60 over 4 shards in 3 partitions on 3 task slots,"), given.out());
+    }
+
     @Test
     void writesTheRunFolderWithModelMetricsAndSummary() throws Exception {
         Path out = dir.resolve("run");
@@ -114,9 +136,9 @@ class TrainCommandTest {
             "--layers|64,0,10|--layers 64,0,10: expected positive sizes",
             "--loss|hinge|unknown loss 'hinge'",
             "--init|random|unknown init 'random'",
-            "--batch-size|2|--batch-size 2: expected at least --shards (4)",
+            "--shards|many|--shards: 'many' is not a number",
             "--batch-size|5000|--batch-size 5000: larger than the 1200 training examples",
-            "--shards|0|--shards 0: expected a whole number from 1 to 2048",
+            "--shards|-1|--shards -1: expected auto or a whole number from 1 to 2048",
             "--shards|1500|--batch-size 512: expected at least --shards (1500)",
             "--momentum|1.5|--momentum 1.5: expected a number in [0, 1)",
             "--epochs|0|--epochs 0: expected a positive whole number",

@@ -21,6 +21,22 @@ class OptionsTest {
     private static final Set<String> COMMAND_OPTIONS = Set.of("config", "stop-after", "resume", "resume-if-exists");
 
     @Test
+    void shardsAutoFollowsThePartitionsAndAGivenNumberStays() {
+        TrainConfig auto = TrainConfig.defaults();
+        assertEquals("auto", Options.defaults().get("shards"));
+        assertTrue(auto.shardsFollowPartitions());
+        assertEquals("auto", auto.toMap().get("shards"));
+        assertEquals(4, auto.withShardsFor(2).shards());
+        assertEquals(6, auto.withShardsFor(3).shards());
+        assertEquals(32, auto.withShardsFor(32).shards());
+        assertEquals(16, auto.with("batch-size", "16").withShardsFor(32).shards());
+        assertEquals(4, auto.with("shards", "4").withShardsFor(32).shards());
+        assertEquals(auto, auto.with("shards", "0"));
+        BadInputException bad = assertThrows(BadInputException.class, () -> auto.with("shards", "many"));
+        assertEquals("--shards: 'many' is not a number", bad.getMessage());
+    }
+
+    @Test
     void everyOptionHasADefaultInConfAndNothingElseIsThere() {
         Map<String, String> defaults = Options.defaults();
         assertEquals(Set.copyOf(Options.keys()), defaults.keySet());
