@@ -127,6 +127,10 @@ final class RunFolder {
         line.put("samples_per_second", m.samplesPerSecond());
         line.put("learning_rate", m.learningRate());
         line.put("steps", m.steps());
+        // Where the steps' time went (EpochMetrics): the wait for gradients, a task's compute within it, the driver's update.
+        line.put("gradient_seconds", m.gradientSeconds());
+        if (!Double.isNaN(m.computeSeconds())) line.put("compute_seconds", m.computeSeconds());
+        line.put("update_seconds", m.updateSeconds());
         return line;
     }
 

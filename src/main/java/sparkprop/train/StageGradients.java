@@ -57,6 +57,9 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private final StepMessages.Token token = StepMessages.Token.random();
     private final Transport.Server server;
     private final boolean tree;
+    /** Nanoseconds the tasks spent computing sums, added as each task of a stage ends (at the epoch's end). */
+    private final org.apache.spark.util.LongAccumulator computeNanos;
+    private long computeNanosBefore;
 
     // The exchange's state, guarded by this.
     private int launch;
@@ -93,6 +96,15 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         String host = sc.getConf().get("spark.driver.host");
         String bind = sc.getConf().get("spark.driver.bindAddress", host);
         this.server = SparkTransport.here().serve(bind, host, sc.getConf().getInt(PORT, 0), this);
+        this.computeNanos = sc.sc().longAccumulator("sparkprop: task compute nanoseconds");
+    }
+
+    @Override
+    public double epochComputeSeconds() {
+        long now = computeNanos.value();
+        double seconds = (now - computeNanosBefore) / 1e9 / partitions;
+        computeNanosBefore = now;
+        return seconds;
     }
 
     @Override
@@ -283,7 +295,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         }
         received = 0;
         placed = 0;
-        StageTask task = new StageTask(spec, config, layout, server.host(), server.port(), token, launch, tree);
+        StageTask task = new StageTask(spec, config, layout, server.host(), server.port(), token, launch, tree, computeNanos);
         String interrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         // A task waiting for its next step must stop when the stage is cancelled.
         sc.setLocalProperty("spark.job.interruptOnCancel", "true");

@@ -44,9 +44,10 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     private final int launch;
     /** Whether sums travel up a binary tree of the tasks (partition p's parent is (p-1)/2; 0 reports to the driver). */
     private final boolean tree;
+    private final org.apache.spark.util.LongAccumulator computeNanos;
 
     StageTask(NetworkSpec spec, TrainConfig config, ShardLayout layout, String host, int port, StepMessages.Token token, int launch,
-              boolean tree) {
+              boolean tree, org.apache.spark.util.LongAccumulator computeNanos) {
         this.spec = spec;
         this.seed = config.seed();
         this.holdout = config.validation();
@@ -59,6 +60,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         this.token = token;
         this.launch = launch;
         this.tree = tree;
+        this.computeNanos = computeNanos;
     }
 
     @Override
@@ -90,6 +92,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
                 StepPlan plan = new StepPlan(seed, holdout, next.epoch(), next.step(), batch, layout);
                 byte[] sums = ShardWork.encodedStepGradient(spec, params, blocks.iterator(), plan, dropout, augment);
                 long computed = System.nanoTime() - start;
+                computeNanos.add(computed);
                 if (node != null) sums = node.withChildren(sums, next.globalStep());
                 if (parent != null) {
                     exchange(parent, StepMessages.request(token, launch, partition, next.globalStep(), computed, sums), null, context);

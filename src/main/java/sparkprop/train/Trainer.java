@@ -297,6 +297,11 @@ public final class Trainer {
                 public void epochDone() {
                     steps.epochDone();
                 }
+
+                @Override
+                public double epochComputeSeconds() {
+                    return steps.epochComputeSeconds();
+                }
             };
             TrainingListener reporting = new TrainingListener() {
                 @Override

@@ -23,6 +23,11 @@ final class TrainingLoop {
         default void epochDone() {
         }
 
+        /** Seconds a task spent computing its sums in the epoch just done, the mean over tasks (NaN: not measured). Called after {@link #epochDone}. */
+        default double epochComputeSeconds() {
+            return Double.NaN;
+        }
+
         /** The run ended, normally or not. */
         @Override
         default void close() {
@@ -62,15 +67,20 @@ final class TrainingLoop {
             long epochStart = System.nanoTime();
             float rate = 0;
             long seenHere = 0; // examples of the steps this process ran, for the throughput
+            long gradientNanos = 0, updateNanos = 0;
             // A run resumed from a checkpoint taken within an epoch continues at its next step.
             for (int step = state.epochProgress().stepsDone(); step < stepsPerEpoch; step++) {
                 StepPlan plan = new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout);
+                long asked = System.nanoTime();
                 GradientSum.Totals sum = gradients.compute(state.params(), plan, gradient);
+                long summed = System.nanoTime();
+                gradientNanos += summed - asked;
                 if (sum.diverged() || !Double.isFinite(sum.lossSum())) {
                     throw new TrainingDivergedException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
                             + ": the loss became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
                 }
                 rate = driver.apply(state, (long) epoch * stepsPerEpoch + step, gradient);
+                updateNanos += System.nanoTime() - summed;
                 state.endStep(sum.lossSum(), sum.examples());
                 seenHere += sum.examples();
                 TrainingState.Progress done = state.epochProgress();
@@ -92,7 +102,8 @@ final class TrainingLoop {
                         + "the scores became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
             }
             EpochMetrics metrics = new EpochMetrics(epoch + 1, lossSum / seen, validation.meanLoss(), validation.accuracy(),
-                    test.meanLoss(), test.accuracy(), epochSeconds, seenHere / epochSeconds, rate, stepsPerEpoch);
+                    test.meanLoss(), test.accuracy(), epochSeconds, seenHere / epochSeconds, rate, stepsPerEpoch, gradientNanos / 1e9,
+                    gradients.epochComputeSeconds(), updateNanos / 1e9);
             state.endEpoch(metrics);
             listener.epochFinished(metrics, state);
             if (state.selection().shouldStop(config.patience())) {

@@ -36,7 +36,7 @@ class CheckpointTest {
             for (int i = 0; i < g.length; i++) g[i] = (float) r.nextGaussian();
             driver.apply(state, step, g);
             if (step % 5 == 4) {
-                state.endEpoch(new EpochMetrics(step / 5 + 1, 1.0, 0.5 - step * 0.01, 0.8, 0.6, 0.7, 1.0, 100.0, 0.01f, 5));
+                state.endEpoch(new EpochMetrics(step / 5 + 1, 1.0, 0.5 - step * 0.01, 0.8, 0.6, 0.7, 1.0, 100.0, 0.01f, 5, 0.5, 0.3, 0.1));
             }
         }
         return state;
