@@ -1,0 +1,200 @@
+package sparkprop.collective;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import sparkprop.exchange.Transport;
+
+/**
+ * A task's place in the ring: it listens for its left neighbour and sends to its right, and runs
+ * the two halves of an all-reduce over them (Patarasuk and Yuan's bandwidth-optimal ring, as in
+ * Horovod and Gloo). Each of the {@code members - 1} rounds moves one chunk per link at once, so
+ * every link carries about twice the vector per step whatever the member count.
+ * <ul>
+ * <li>{@link #reduceScatter}: in round r member m sends its running sums of chunk m - r to the right
+ *     and adds what the left sends (chunk m - r - 1) into its own; after the last round it holds the
+ *     exact total of chunk {@link Chunks#owned}(m). The sums are whole numbers, so the order of the
+ *     additions never changes a bit.</li>
+ * <li>{@link #allGather}: member m starts with the parameters of chunk owned(m); in round r it sends
+ *     chunk m + 1 - r to the right and keeps what the left sends (chunk m - r).</li>
+ * </ul>
+ * Every read is bounded: {@link Waiting#check} runs each second (a Spark task gives up there when
+ * killed), and a neighbour silent for {@code stallNanos} fails the step naming it.
+ */
+public final class RingMember implements AutoCloseable {
+    /** Called while waiting, about once a second: throws to stop waiting (the task was killed). */
+    public interface Waiting {
+        void check();
+    }
+
+    private final Token token;
+    private final int launch;
+    private final int member;
+    private final Chunks chunks;
+    private final Waiting waiting;
+    private final long stallNanos;
+    private final Transport transport;
+    private final BlockingQueue<Message> fromLeft = new LinkedBlockingQueue<>();
+    private final Transport.Server server;
+    private Transport.Connection right;
+
+    /**
+     * Starts listening on {@code host} (a free port) for the left neighbour's messages of this run and launch.
+     */
+    public RingMember(Transport transport, String host, Token token, int launch, int member, Chunks chunks, Waiting waiting, long stallNanos) {
+        this.transport = transport;
+        this.token = token;
+        this.launch = launch;
+        this.member = member;
+        this.chunks = chunks;
+        this.waiting = waiting;
+        this.stallNanos = stallNanos;
+        this.server = chunks.members() == 1 ? null : transport.serve(host, host, 0, (request, reply) -> {
+            Message m;
+            try {
+                m = Message.decode(request);
+            } catch (IllegalArgumentException e) {
+                reply.fail(e.getMessage());
+                return;
+            }
+            long messageLaunch = m instanceof Message.Partial p ? p.launch() : m instanceof Message.Gathered g ? g.launch() : -1;
+            if (!token.equals(m.token()) || messageLaunch != launch) {
+                reply.fail("refused: not a member of this run's launch " + launch);
+                return;
+            }
+            fromLeft.add(m);
+            reply.send(new Message.Ack().encode());
+        });
+    }
+
+    /** Where the left neighbour sends ("" in a ring of one). */
+    public String address() {
+        return server == null ? "" : server.host() + ":" + server.port();
+    }
+
+    /** Connects to the right neighbour at {@code address} (host:port; "" in a ring of one). */
+    public void connect(String address) {
+        if (address.isEmpty()) return;
+        int colon = address.lastIndexOf(':');
+        try {
+            right = transport.connect(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("member " + member + " of the ring cannot reach its right neighbour at " + address
+                    + " (executors must reach each other, as for Spark's shuffle)", e);
+        }
+    }
+
+    /**
+     * Adds every member's {@code values} of step {@code step} (exact whole numbers, the same length
+     * everywhere); {@code values} is used as scratch. Returns the total of this member's chunk,
+     * {@link Chunks#owned}, packed ({@link PackedLongs}).
+     */
+    public byte[] reduceScatter(long step, long[] values) {
+        int n = chunks.members();
+        for (int round = 0; round < n - 1; round++) {
+            int send = Math.floorMod(member - round, n), receive = Math.floorMod(member - round - 1, n);
+            CompletableFuture<Void> sent = send(new Message.Partial(token, launch, step, round, PackedLongs.encode(values, chunks.from(send), chunks.to(send))));
+            Message.Partial in = (Message.Partial) await(step, round, Message.Partial.class);
+            PackedLongs.addInto(in.packed(), 0, chunks.size(receive), values, chunks.from(receive));
+            awaitSent(sent);
+        }
+        int own = chunks.owned(member);
+        return PackedLongs.encode(values, chunks.from(own), chunks.to(own));
+    }
+
+    /** Fills {@code params} (the whole vector) from the members' chunks; this member's own, chunk {@link Chunks#owned}, is there already. */
+    public void allGather(long step, float[] params) {
+        int n = chunks.members();
+        for (int round = 0; round < n - 1; round++) {
+            int send = Math.floorMod(member + 1 - round, n), receive = Math.floorMod(member - round, n);
+            CompletableFuture<Void> sent = send(new Message.Gathered(token, launch, step, round,
+                    java.util.Arrays.copyOfRange(params, chunks.from(send), chunks.to(send))));
+            Message.Gathered in = (Message.Gathered) await(step, round, Message.Gathered.class);
+            if (in.values().length != chunks.size(receive)) {
+                throw new IllegalStateException("member " + member + " got " + in.values().length + " parameters of chunk " + receive + " of "
+                        + chunks.size(receive));
+            }
+            System.arraycopy(in.values(), 0, params, chunks.from(receive), in.values().length);
+            awaitSent(sent);
+        }
+    }
+
+    private CompletableFuture<Void> send(Message message) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        right.request(message.encode(), new Transport.ReplyHandler() {
+            @Override
+            public void onReply(ByteBuffer reply) {
+                done.complete(null);
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+                done.completeExceptionally(cause);
+            }
+        });
+        return done;
+    }
+
+    /** The left neighbour's next message, which must be of this step, round and kind. */
+    private Message await(long step, int round, Class<? extends Message> kind) {
+        long start = System.nanoTime();
+        while (true) {
+            Message m;
+            try {
+                m = fromLeft.poll(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                waiting.check();
+                throw new IllegalStateException("member " + member + " was interrupted waiting for its left neighbour", e);
+            }
+            if (m != null) {
+                long mStep = m instanceof Message.Partial p ? p.step() : ((Message.Gathered) m).step();
+                int mRound = m instanceof Message.Partial p ? p.round() : ((Message.Gathered) m).round();
+                if (!kind.isInstance(m) || mStep != step || mRound != round) {
+                    throw new IllegalStateException("member " + member + " expected " + kind.getSimpleName() + " of step " + step + ", round " + round
+                            + " from its left neighbour and got " + m.getClass().getSimpleName() + " of step " + mStep + ", round " + mRound);
+                }
+                return m;
+            }
+            waiting.check();
+            if (System.nanoTime() - start > stallNanos) {
+                throw new IllegalStateException("member " + member + " heard nothing from its left neighbour (member "
+                        + Math.floorMod(member - 1, chunks.members()) + ") for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s in step " + step);
+            }
+        }
+    }
+
+    private void awaitSent(CompletableFuture<Void> sent) {
+        long start = System.nanoTime();
+        while (true) {
+            try {
+                sent.get(1, TimeUnit.SECONDS);
+                return;
+            } catch (TimeoutException e) {
+                waiting.check();
+                if (System.nanoTime() - start > stallNanos) {
+                    throw new IllegalStateException("member " + member + "'s right neighbour did not take its message for "
+                            + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                waiting.check();
+                throw new IllegalStateException("member " + member + " was interrupted while sending to its right neighbour", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("member " + member + "'s right neighbour refused its message: " + e.getCause().getMessage(), e.getCause());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (right != null) right.close();
+        if (server != null) server.close();
+    }
+}
