@@ -21,7 +21,8 @@ public final class PlainLoop {
     }
 
     /** Trains on {@code train} (all in memory), scoring {@code test} after each epoch. */
-    public static TrainingResult run(TrainConfig config, Examples train, Examples test) {
+    public static TrainingResult run(TrainConfig given, Examples train, Examples test) {
+        TrainConfig config = given.withShardsFor(1); // --shards auto on one thread: the 4 shards of one partition
         NetworkSpec spec = config.network(train.width());
         ShardLayout layout = new ShardLayout(train.count(), config.shards(), 1);
         List<ShardBlock> blocks = new ArrayList<>();
