@@ -60,6 +60,8 @@ public final class StepExchange<R> {
     private int epoch;
     private int stepInEpoch;
     private float[] params;
+    /** Every member's sums of the open step are in (what the loop waits for before opening the next). */
+    private boolean complete;
     private boolean ended;
 
     public StepExchange(Token token, Chunks chunks) {
@@ -78,7 +80,7 @@ public final class StepExchange<R> {
         return launch;
     }
 
-    /** A new launch of the stage: every request of the old one is refused; the open step, if any, is sent again to the new members. */
+    /** A new launch of the stage: every request of the old one is refused; the open step, unless complete, is sent again to the new members. */
     public List<Action<R>> relaunch() {
         List<Action<R>> actions = refuseWaiting("the stage was replaced by launch " + (launch + 1));
         launch++;
@@ -93,13 +95,14 @@ public final class StepExchange<R> {
 
     /** Opens step {@code step} (counted over the run) with these parameters (copied): each waiting member is sent its chunk. */
     public List<Action<R>> open(long step, int epoch, int stepInEpoch, float[] params) {
-        if (this.step != NONE && received < members && !ended) {
+        if (this.step != NONE && !complete) {
             throw new IllegalStateException("step " + step + " opened while step " + this.step + " has " + received + " of " + members + " sums");
         }
         this.step = step;
         this.epoch = epoch;
         this.stepInEpoch = stepInEpoch;
         this.params = params.clone();
+        this.complete = false;
         this.ended = false;
         Arrays.fill(sums, null);
         received = 0;
@@ -162,13 +165,14 @@ public final class StepExchange<R> {
     }
 
     private List<Action<R>> sums(int member, Message.ChunkSum sum, R reply) {
-        if (ended || sum.step() != step || delivered[member] != step || sums[member] != null) {
+        if (ended || complete || sum.step() != step || delivered[member] != step || sums[member] != null) {
             return refuse(reply, "sums of step " + sum.step() + " from member " + member + " while step " + (ended ? "none" : step) + " is open"
                     + (sums[member] != null && sum.step() == step ? " and its sums are in" : ""));
         }
         sums[member] = sum.packed();
         waiting.set(member, reply);
         if (++received < members) return List.of();
+        complete = true;
         return List.of(new Action.Complete<>(step, sums.clone()));
     }
 
@@ -180,7 +184,7 @@ public final class StepExchange<R> {
             if (to == null) continue;
             if (ended) {
                 actions.add(new Action.Send<>(to, new Message.End()));
-            } else if (step != NONE && delivered[m] != step && joined == members) {
+            } else if (step != NONE && !complete && delivered[m] != step && joined == members) {
                 int c = chunks.owned(m);
                 actions.add(new Action.Send<>(to, new Message.Step(step, epoch, stepInEpoch, Arrays.copyOfRange(params, chunks.from(c), chunks.to(c)))));
                 delivered[m] = step;

@@ -65,6 +65,31 @@ public final class GradientSum {
         return new Totals(lossSum(), examples, overflow);
     }
 
+    /** The values {@link #writeVector} adds after the gradient: the loss, the examples and the overflow count. */
+    static final int VECTOR_EXTRA = 3;
+
+    /**
+     * This sum as one vector of whole numbers, what the ring adds: the gradient, then the loss, the
+     * example count and 1 if something overflowed ({@code into} has {@link #VECTOR_EXTRA} more values than parameters).
+     */
+    void writeVector(long[] into) {
+        System.arraycopy(gradient, 0, into, 0, gradient.length);
+        into[gradient.length] = loss;
+        into[gradient.length + 1] = examples;
+        into[gradient.length + 2] = overflow ? 1 : 0;
+    }
+
+    /** The mean gradient over {@code batch} examples of a summed vector ({@link #writeVector}), written into {@code out}; and its totals. */
+    static Totals meanOfVector(long[] vector, float[] out, int batch) {
+        int n = out.length;
+        double f = FixedPoint.perExample(batch);
+        java.util.stream.IntStream.range(0, Runtime.getRuntime().availableProcessors()).parallel().forEach(part -> {
+            int parts = Runtime.getRuntime().availableProcessors();
+            for (int i = (int) ((long) part * n / parts), end = (int) ((long) (part + 1) * n / parts); i < end; i++) out[i] = (float) (vector[i] * f);
+        });
+        return new Totals(FixedPoint.lossValue(vector[n]), (int) vector[n + 1], vector[n + 2] != 0);
+    }
+
     /** What a step's total says besides its gradient. */
     public record Totals(double lossSum, int examples, boolean diverged) {
     }

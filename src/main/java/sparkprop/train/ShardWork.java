@@ -87,6 +87,18 @@ public final class ShardWork {
         return PackedSum.encode(w.sum);
     }
 
+    /**
+     * The same sum in this thread's reused buffer (valid until its next step here): what a ring
+     * member adds into its vector without a fresh 8 bytes a parameter every step.
+     */
+    static GradientSum reusedStepGradient(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout,
+                                          Augment augment) {
+        Workspace w = workspace(spec);
+        w.sum.clear();
+        addStepGradient(w.sum, w, params, blocks, plan, dropout, augment);
+        return w.sum;
+    }
+
     private static void addStepGradient(GradientSum sum, Workspace w, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout,
                                         Augment augment) {
         while (blocks.hasNext()) {

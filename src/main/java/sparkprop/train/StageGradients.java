@@ -309,7 +309,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         }
     }
 
-    private static Throwable failure(JavaFutureAction<?> stage) {
+    static Throwable failure(JavaFutureAction<?> stage) {
         try {
             stage.get();
             return new IllegalStateException("the stage's tasks ended before the driver ended the span");

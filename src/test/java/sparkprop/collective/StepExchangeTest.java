@@ -2,6 +2,7 @@ package sparkprop.collective;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -122,6 +123,20 @@ class StepExchangeTest {
         receive("m1", sum(1, 1, 8));
         Action.Complete<String> complete = (Action.Complete<String>) receive("m2", sum(1, 2, 8)).get(0);
         assertEquals(8, complete.step());
+    }
+
+    @Test
+    void theNextEpochsLaunchWaitsForItsFirstStepInsteadOfRedoingTheLastOne() {
+        formRing();
+        stepsSent(exchange.open(0, 0, 0, PARAMS), 0);
+        receive("m0", sum(0, 0, 0));
+        receive("m1", sum(0, 1, 0));
+        receive("m2", sum(0, 2, 0));
+        assertEquals(3, exchange.end().size());
+        assertEquals(List.of(), exchange.relaunch(), "every member was told to end");
+        assertEquals(List.of(), formRing(), "step 0 is complete: nothing to send until step 1 opens");
+        assertEquals(3, stepsSent(exchange.open(1, 1, 0, PARAMS), 1).size());
+        assertThrows(IllegalStateException.class, () -> exchange.open(2, 1, 1, PARAMS), "step 1 is not complete");
     }
 
     @Test
