@@ -66,14 +66,14 @@ public final class LabReport {
                         (lab.get("driver_rx_bytes").asDouble() + lab.get("driver_tx_bytes").asDouble()) / allSteps,
                         summary.get("model_sha256").asText().substring(0, 12), summary.get("test_accuracy").asDouble(),
                         summary.get("sync").asText(), summary.path("partitions").asInt(), summary.get("config").get("shards").asInt());
-                byWorkload.computeIfAbsent(r.workload(), w -> new TreeMap<>()).put(r.hosts(), r);
+                byWorkload.computeIfAbsent(r.workload() + "/" + lab.path("exchange").asText("ring"), w -> new TreeMap<>()).put(r.hosts(), r);
             }
         }
         ObjectNode out = json.createObjectNode();
         XYChart chart = new XYChartBuilder().width(900).height(560).title("sparkprop lab: training throughput against hosts")
                 .xAxisTitle("simulated hosts").yAxisTitle("samples/s (epochs 2 on)").build();
         System.out.println();
-        System.out.printf("%-8s %5s %10s %6s %9s %8s %8s %8s %8s %12s %-6s %4s %-12s %s%n", "workload", "hosts", "samples/s", "eff.",
+        System.out.printf("%-13s %5s %10s %6s %9s %8s %8s %8s %8s %12s %-6s %4s %-12s %s%n", "workload", "hosts", "samples/s", "eff.",
                 "to 98%", "step ms", "compute", "exchange", "update", "driver B/step", "sync", "part", "model", "test acc");
         for (Map.Entry<String, TreeMap<Integer, Run>> w : byWorkload.entrySet()) {
             ArrayNode rows = out.putArray(w.getKey());
@@ -87,7 +87,7 @@ public final class LabReport {
                         .put("exchange_ms", r.exchangeMs()).put("update_ms", r.updateMs()).put("driver_link_bytes_per_step", r.driverBytesPerStep())
                         .put("model_sha256", r.sha()).put("test_accuracy", r.accuracy()).put("sync", r.sync()).put("partitions", r.partitions())
                         .put("shards", r.shards());
-                System.out.printf("%-8s %5d %10.0f %6.2f %9s %8.1f %8.1f %8.1f %8.1f %12.0f %-6s %4d %-12s %.2f%%%n", w.getKey(), r.hosts(),
+                System.out.printf("%-13s %5d %10.0f %6.2f %9s %8.1f %8.1f %8.1f %8.1f %12.0f %-6s %4d %-12s %.2f%%%n", w.getKey(), r.hosts(),
                         r.samplesPerSecond(), efficiency, Double.isNaN(r.timeToTarget()) ? "-" : String.format("%.1f s", r.timeToTarget()),
                         r.stepMs(), r.computeMs(), r.exchangeMs(), r.updateMs(), r.driverBytesPerStep(), r.sync(), r.partitions(), r.sha(),
                         100 * r.accuracy());

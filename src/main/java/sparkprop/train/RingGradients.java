@@ -131,6 +131,11 @@ final class RingGradients implements TrainingLoop.StepGradients, Transport.Handl
         return GradientSum.meanOfVector(total, gradient, batch);
     }
 
+    /** The run's token, which every task's message must carry. */
+    Token token() {
+        return token;
+    }
+
     @Override
     public double epochComputeSeconds() {
         long now = computeNanos.value();
@@ -209,7 +214,7 @@ final class RingGradients implements TrainingLoop.StepGradients, Transport.Handl
         try {
             ClassTag<Object> any = ClassTag$.MODULE$.apply(Object.class);
             RDD<Object> steps = train.rdd().barrier().mapPartitions(task, false, any);
-            stage = SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (epoch + 1) + "/" + config.epochs() + ", its steps in one stage (ring)",
+            stage = SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (epoch + 1) + "/" + config.epochs() + ", its steps in one stage",
                     () -> JavaRDD.fromRDD(steps, any).collectAsync());
         } finally {
             sc.setLocalProperty("spark.job.interruptOnCancel", interrupt);

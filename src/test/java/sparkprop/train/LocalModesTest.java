@@ -76,19 +76,29 @@ class LocalModesTest {
      */
     @Test
     void sumsUpATreeOfTasksGiveTheSameBits() throws Exception {
+        sumsOverTasksGiveTheSameBits(conf -> conf.set("spark.sparkprop.exchange", "star").set("spark.sparkprop.exchange.treeAbove", "2"));
+    }
+
+    /** The same with the ring (the default exchange): five members, over sockets and in process, and a member killed mid-epoch. */
+    @Test
+    void sumsAroundARingOfTasksGiveTheSameBits() throws Exception {
+        sumsOverTasksGiveTheSameBits(conf -> conf.set("spark.sparkprop.exchange", "ring"));
+    }
+
+    private void sumsOverTasksGiveTheSameBits(Consumer<SparkConf> exchange) throws Exception {
         Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
         String[] settings = {"layers", "64,20,10", "shards", "7", "batch-size", "35", "epochs", "2", "seed", "3", "validation", "40",
                 "dropout", "0.2", "partitions", "5"};
         float[] jobs = trainWith("local[5]", data, conf -> { }, Sync.JOBS, settings);
         for (String inProcess : new String[]{"true", "false"}) {
-            float[] tree = trainWith("local[5]", data, conf -> conf.set("spark.sparkprop.exchange.treeAbove", "2")
-                    .set("spark.sparkprop.exchange.inProcess", inProcess), Sync.STAGE, settings);
+            float[] tree = trainWith("local[5]", data, conf -> exchange.accept(conf.set("spark.sparkprop.exchange.inProcess", inProcess)),
+                    Sync.STAGE, settings);
             assertArrayEquals(jobs, tree, "in process: " + inProcess);
         }
         // A task of the tree killed mid-epoch: the stage is launched again, the tree rebuilt, the step recomputed.
         java.util.concurrent.ConcurrentLinkedQueue<Long> running = new java.util.concurrent.ConcurrentLinkedQueue<>();
         java.util.concurrent.atomic.AtomicInteger stages = new java.util.concurrent.atomic.AtomicInteger();
-        float[] killed = trainWith("local[5]", data, conf -> conf.set("spark.sparkprop.exchange.treeAbove", "2"), Sync.STAGE, sc -> {
+        float[] killed = trainWith("local[5]", data, exchange, Sync.STAGE, sc -> {
             sc.sc().addSparkListener(new org.apache.spark.scheduler.SparkListener() {
                 @Override
                 public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
@@ -127,7 +137,8 @@ class LocalModesTest {
             Trainer trainer = TestConfigs.trainer(sc, data, settings);
             if (mode == Sync.STAGE) {
                 try (TrainingLoop.StepGradients steps = trainer.stepGradients(Sync.STAGE)) {
-                    assertTrue(((StageGradients) steps).tree(), "5 partitions, above treeAbove 2: a tree");
+                    if (steps instanceof StageGradients star) assertTrue(star.tree(), "5 partitions, above treeAbove 2: a tree");
+                    else assertTrue(steps instanceof RingGradients, steps.getClass().getName());
                 }
             }
             return trainer.run(trainer.initialState(), listener.apply(sc), Integer.MAX_VALUE, mode).model().params();

@@ -139,7 +139,7 @@ class StageGradientsTest {
     @Test
     void theExchangeRefusesRequestsWithoutTheRunsTokenOrFromAnEarlierLaunch() throws Exception {
         Trainer trainer = TestConfigs.trainer(sc, data, "layers", "64,10", "batch-size", "32", "partitions", "2");
-        try (StageGradients stage = (StageGradients) trainer.stepGradients(Sync.STAGE)) {
+        try (StageGradients stage = new StageGradients(sc, trainer.train(), trainer.spec(), trainer.config(), trainer.layout(), trainer.stepsPerEpoch())) {
             Answer stranger = new Answer();
             stage.receive(StepMessages.request(StepMessages.Token.random(), 0, 0, StepMessages.READY, 0, null), stranger);
             assertNull(stranger.sent);
@@ -154,6 +154,25 @@ class StageGradientsTest {
             stage.receive(ByteBuffer.wrap(new byte[5]), garbage);
             assertTrue(garbage.failure.contains("not a step request"), garbage.failure);
             assertFalse(garbage.failure.isEmpty());
+        }
+    }
+
+    /** The ring's driver side too: a stranger, a dead launch, a message not for the driver and bytes that are no message get only a refusal. */
+    @Test
+    void theRingRefusesMessagesWithoutTheRunsTokenOrFromAnEarlierLaunch() throws Exception {
+        Trainer trainer = TestConfigs.trainer(sc, data, "layers", "64,10", "batch-size", "32", "partitions", "2");
+        try (RingGradients ring = (RingGradients) trainer.stepGradients(Sync.STAGE)) {
+            Answer stranger = new Answer();
+            ring.receive(new sparkprop.collective.Message.Join(sparkprop.collective.Token.random(), 0, 0, "h:1").encode(), stranger);
+            assertNull(stranger.sent);
+            assertEquals("refused: not a task of this run", stranger.failure);
+            Answer stale = new Answer();
+            ring.receive(new sparkprop.collective.Message.Join(ring.token(), 7, 0, "h:1").encode(), stale);
+            assertNull(stale.sent);
+            assertEquals("the stage of launch 7 was replaced by launch 0", stale.failure);
+            Answer garbage = new Answer();
+            ring.receive(ByteBuffer.wrap(new byte[]{42, 1}), garbage);
+            assertEquals("not a step-exchange message: type 42", garbage.failure);
         }
     }
 
