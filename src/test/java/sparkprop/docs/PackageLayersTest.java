@@ -67,6 +67,19 @@ class PackageLayersTest {
         System.out.println("packages, each after those it uses: " + order);
     }
 
+    /** The collective is read and tested without the engine: of ours it names only the Transport interface, and never Spark or Hadoop. */
+    @Test
+    void theCollectiveUsesOnlyTheTransportAndNoSparkOrHadoop() throws IOException {
+        assertEquals(Set.of("exchange"), uses().get("collective"));
+        try (var files = Files.list(SOURCES.resolve("collective"))) {
+            for (Path f : files.toList()) {
+                String text = Files.readString(f);
+                assertTrue(!text.contains("org.apache.spark") && !text.contains("org.apache.hadoop"), f + " names Spark or Hadoop");
+                assertTrue(!text.contains("SparkTransport"), f + " names the Spark implementation of the transport");
+            }
+        }
+    }
+
     @Test
     void coreUsesNoOtherPackageOfOursAndNoSparkOrHadoop() throws IOException {
         assertEquals(Set.of(), uses().get("core"));
