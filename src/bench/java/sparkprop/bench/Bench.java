@@ -430,7 +430,7 @@ public final class Bench {
 
     /** 6a. Each mode's step overhead on {@code where}, 2 partitions. */
     static List<Map<String, Object>> stepOverheadByMode(JavaSparkContext sc, sparkprop.data.Dataset dataset, String where) {
-        System.out.println("\n== 6a. Step overhead, " + where + ", batch 512, 2 partitions (ms: median step, slowest task's compute, overhead)");
+        System.out.println("\n== 6a. Step overhead, " + where + ", batch 512, 2 partitions (ms: median step, a task's mean compute, overhead)");
         List<Map<String, Object>> overheads = new ArrayList<>();
         for (String layers : new String[]{"784,256,10", "784,800,10"}) {
             TrainConfig config = TrainConfig.defaults().with("layers", layers);
@@ -441,7 +441,8 @@ public final class Bench {
             row.put("net", layers);
             double stageCompute = Double.NaN;
             for (sparkprop.train.Sync mode : new sparkprop.train.Sync[]{sparkprop.train.Sync.STAGE, sparkprop.train.Sync.JOBS}) {
-                List<Double> steps = new ArrayList<>(), computes = new ArrayList<>();
+                List<Double> steps = new ArrayList<>();
+                double computeMs;
                 try (BenchAccess.Steps source = BenchAccess.steps(trainer, mode)) {
                     for (int k = 0; k < 100; k++) {
                         StepPlan plan = new StepPlan(config.seed(), 0, 0, k % trainer.stepsPerEpoch(), config.batchSize(), trainer.layout());
@@ -450,18 +451,17 @@ public final class Bench {
                         double ms = (System.nanoTime() - t) / 1e6;
                         if (k < 20) continue; // warm-up
                         steps.add(ms);
-                        if (source.slowestComputeNanos() >= 0) computes.add(source.slowestComputeNanos() / 1e6);
                     }
+                    // A task's compute, the mean over the 100 steps and the tasks (the stage's tasks report it as they end).
+                    computeMs = 1000 * source.computeSeconds() / 100;
                 }
                 double step = median(steps.stream().mapToDouble(Double::doubleValue).toArray());
                 if (mode == sparkprop.train.Sync.STAGE) {
-                    double[] overhead = new double[steps.size()];
-                    for (int i = 0; i < overhead.length; i++) overhead[i] = steps.get(i) - computes.get(i);
-                    stageCompute = median(computes.stream().mapToDouble(Double::doubleValue).toArray());
+                    stageCompute = computeMs;
                     row.put("stage_step_ms", step);
                     row.put("stage_compute_ms", stageCompute);
-                    row.put("stage_overhead_ms", median(overhead));
-                    System.out.printf("%-12s stage: %6.2f  %6.2f  %6.2f%n", layers, step, stageCompute, median(overhead));
+                    row.put("stage_overhead_ms", step - stageCompute);
+                    System.out.printf("%-12s stage: %6.2f  %6.2f  %6.2f%n", layers, step, stageCompute, step - stageCompute);
                 } else {
                     row.put("jobs_step_ms", step);
                     row.put("jobs_overhead_ms", step - stageCompute);

@@ -34,9 +34,13 @@ public final class BenchAccess {
             return gradients.compute(params, plan, gradient);
         }
 
-        /** In the stage: the longest any task computed in the last step (ns); -1 for a job per step, whose tasks do not report it. */
-        public long slowestComputeNanos() {
-            return gradients instanceof StageGradients stage ? stage.slowestComputeNanos() : -1;
+        /**
+         * Ends the stage (its tasks add their compute time as they end) and says how long a task computed over the steps
+         * taken, the mean over tasks, in seconds; NaN for a job per step, whose tasks do not report it.
+         */
+        public double computeSeconds() {
+            gradients.epochDone();
+            return gradients.epochComputeSeconds();
         }
 
         @Override

@@ -14,9 +14,9 @@ import sparkprop.exchange.Transport;
 /**
  * 6c. What one exchange costs, measured with the stage's own messages and transport over a
  * loopback socket (spark-network-common, as an executor in another JVM uses it): the round trip of
- * a tiny message, and of a step's sums up and parameters down at each network size; what the
- * driver spends adding one partition's packed sums, and a tree node merging two. Run inside a
- * Spark application (the transport takes Spark's settings and security from it).
+ * a tiny message, and of a star member's whole sums up and whole parameters down at each network
+ * size; what the driver spends adding one partition's packed sums, and merging two packed sums.
+ * Run inside a Spark application (the transport takes Spark's settings and security from it).
  */
 public final class ExchangeCost {
     private ExchangeCost() {
@@ -41,15 +41,15 @@ public final class ExchangeCost {
                     for (int i = 0; i < p; i++) gradient[i] = (float) (random.nextGaussian() * 1e-3);
                     sum.addShard(gradient, 1.0, 128);
                     byte[] packed = PackedSum.encode(sum);
-                    reply[0] = StepMessages.step(1, 0, 1, params);
-                    ByteBuffer request = StepMessages.request(StepMessages.Token.random(), 1, 0, 0, 0, packed);
+                    reply[0] = new sparkprop.collective.Message.Step(1, 0, 1, params).encode();
+                    ByteBuffer request = new sparkprop.collective.Message.ChunkSum(sparkprop.collective.Token.random(), 1, 0, 0, packed).encode();
                     double stepMs = medianMs(() -> roundTrip(connection, request.duplicate()), 60);
                     List<byte[]> one = List.of(packed);
                     float[] out = new float[p];
                     double addMs = medianMs(() -> PackedSum.meanOf(one, out, 512), 30);
                     double mergeMs = medianMs(() -> PackedSum.merge(packed, packed), 30);
                     System.out.printf("%,9d parameters: sums %,d bytes up, parameters %,d bytes down: round trip %.2f ms; the driver adds one"
-                            + " partition's sums in %.2f ms; a tree node merges two in %.2f ms%n", p, packed.length, 4 * p + StepMessages.REPLY_HEADER,
+                            + " partition's sums in %.2f ms; merging two takes %.2f ms%n", p, packed.length, reply[0].remaining(),
                             stepMs, addMs, mergeMs);
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("parameters", p);

@@ -109,6 +109,47 @@ public final class PackedLongs {
         return at + 1 + 8 * width;
     }
 
+    /** Takes the totals of one block: values [first, first + count) of the vector, in {@code totals[0, count)}. */
+    public interface BlockTotals {
+        void accept(int first, long[] totals, int count);
+    }
+
+    /**
+     * Adds {@code parts} value by value ({@code n} values each, packed from byte {@code start})
+     * and hands each block's totals to {@code sink}, without the whole total ever existing (8
+     * bytes a value): ranges of blocks are added on all cores at once, each value from its own
+     * block alone, so the split changes no bit. Throws if a part does not end where its blocks do.
+     */
+    public static void addEach(java.util.List<byte[]> parts, int start, int n, BlockTotals sink) {
+        int count = parts.size(), blocks = (n + BLOCK - 1) / BLOCK;
+        int ranges = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), blocks / 1024));
+        // begins[r][p]: where range r's first block is in part p, found by walking the width bytes.
+        int[][] begins = new int[ranges][count];
+        for (int p = 0; p < count; p++) {
+            byte[] bytes = parts.get(p);
+            int at = start;
+            for (int b = 0, r = 0; b < blocks; b++) {
+                if (r < ranges && b == rangeStart(r, ranges, blocks)) begins[r++][p] = at;
+                at = skipBlock(bytes, at);
+            }
+            if (at != bytes.length) throw new IllegalArgumentException("packed values of " + bytes.length + " bytes where " + at + " were expected");
+        }
+        java.util.stream.IntStream.range(0, ranges).parallel().forEach(r -> {
+            long[] totals = new long[BLOCK], words = new long[BLOCK + 1];
+            int[] at = begins[r].clone();
+            for (int b = rangeStart(r, ranges, blocks), end = rangeStart(r + 1, ranges, blocks); b < end; b++) {
+                int first = b * BLOCK, size = Math.min(BLOCK, n - first);
+                java.util.Arrays.fill(totals, 0);
+                for (int p = 0; p < count; p++) at[p] = addBlock(parts.get(p), at[p], size, totals, 0, words);
+                sink.accept(first, totals, size);
+            }
+        });
+    }
+
+    private static int rangeStart(int r, int ranges, int blocks) {
+        return (int) ((long) r * blocks / ranges);
+    }
+
     /** Where the block at {@code at} ends, unread. */
     public static int skipBlock(byte[] bytes, int at) {
         return at + 1 + 8 * width(bytes, at);

@@ -17,6 +17,9 @@ import java.util.List;
  * member's is in, the step is {@link Action.Complete}, and the loop updates and opens the next.
  * {@code End} answers the members waiting when the epoch ends.
  *
+ * <p>In a {@link Topology#STAR} there is no ring: each member is sent the whole vector of
+ * parameters and sends its whole vector of sums, and the step is complete when all are in.
+ *
  * <p>What is refused, each with the reason: a message without the run's token, from another
  * launch, from a member that does not exist; a second join or ready; sums of a step that is not
  * open, that the member was not given, or that it already sent. Refusing a late or duplicated
@@ -25,6 +28,9 @@ import java.util.List;
  * @param <R> how the caller answers a request (a network reply, or a name in a test)
  */
 public final class StepExchange<R> {
+    /** How the members' sums meet: around a ring, each member owning a chunk, or each member's whole sums at the driver. */
+    public enum Topology { RING, STAR }
+
     /** What the caller must do. */
     public sealed interface Action<R> {
         /** Answer {@code to} with {@code message}. */
@@ -35,7 +41,10 @@ public final class StepExchange<R> {
         record Refuse<R>(R to, String why) implements Action<R> {
         }
 
-        /** Every member's chunk total of {@code step} is in: {@code sums[m]} is member m's, the total of chunk {@link Chunks#owned}(m). */
+        /**
+         * Every member's sums of {@code step} are in: {@code sums[m]} is member m's, in a ring the total of chunk
+         * {@link Chunks#owned}(m), in a star its own sums of the whole vector.
+         */
         record Complete<R>(long step, byte[][] sums) implements Action<R> {
         }
     }
@@ -44,6 +53,7 @@ public final class StepExchange<R> {
 
     private final Token token;
     private final Chunks chunks;
+    private final Topology topology;
     private final int members;
 
     private int launch;
@@ -64,9 +74,10 @@ public final class StepExchange<R> {
     private boolean complete;
     private boolean ended;
 
-    public StepExchange(Token token, Chunks chunks) {
+    public StepExchange(Token token, Chunks chunks, Topology topology) {
         this.token = token;
         this.chunks = chunks;
+        this.topology = topology;
         this.members = chunks.members();
         this.addresses = new String[members];
         this.waiting = new ArrayList<>(java.util.Collections.nCopies(members, null));
@@ -151,7 +162,8 @@ public final class StepExchange<R> {
         if (++joined < members) return List.of();
         List<Action<R>> actions = new ArrayList<>();
         for (int m = 0; m < members; m++) {
-            actions.add(new Action.Send<>(waiting.get(m), new Message.Ring(members == 1 ? "" : addresses[(m + 1) % members])));
+            String right = members == 1 || topology == Topology.STAR ? "" : addresses[(m + 1) % members];
+            actions.add(new Action.Send<>(waiting.get(m), new Message.Ring(right)));
             waiting.set(m, null);
         }
         return actions;
@@ -185,8 +197,7 @@ public final class StepExchange<R> {
             if (ended) {
                 actions.add(new Action.Send<>(to, new Message.End()));
             } else if (step != NONE && !complete && delivered[m] != step && joined == members) {
-                int c = chunks.owned(m);
-                actions.add(new Action.Send<>(to, new Message.Step(step, epoch, stepInEpoch, Arrays.copyOfRange(params, chunks.from(c), chunks.to(c)))));
+                actions.add(new Action.Send<>(to, new Message.Step(step, epoch, stepInEpoch, Arrays.copyOfRange(params, from(m), to(m)))));
                 delivered[m] = step;
             } else {
                 continue;
@@ -194,6 +205,16 @@ public final class StepExchange<R> {
             waiting.set(m, null);
         }
         return actions;
+    }
+
+    /** Where the part of the vector member m is sent and sends back begins: its chunk in a ring, the whole vector in a star. */
+    public int from(int member) {
+        return topology == Topology.RING ? chunks.from(chunks.owned(member)) : 0;
+    }
+
+    /** Where it ends. */
+    public int to(int member) {
+        return topology == Topology.RING ? chunks.to(chunks.owned(member)) : chunks.length();
     }
 
     private List<Action<R>> refuseWaiting(String why) {

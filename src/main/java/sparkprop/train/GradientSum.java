@@ -79,17 +79,6 @@ public final class GradientSum {
         into[gradient.length + 2] = overflow ? 1 : 0;
     }
 
-    /** The mean gradient over {@code batch} examples of a summed vector ({@link #writeVector}), written into {@code out}; and its totals. */
-    static Totals meanOfVector(long[] vector, float[] out, int batch) {
-        int n = out.length;
-        double f = FixedPoint.perExample(batch);
-        java.util.stream.IntStream.range(0, Runtime.getRuntime().availableProcessors()).parallel().forEach(part -> {
-            int parts = Runtime.getRuntime().availableProcessors();
-            for (int i = (int) ((long) part * n / parts), end = (int) ((long) (part + 1) * n / parts); i < end; i++) out[i] = (float) (vector[i] * f);
-        });
-        return new Totals(FixedPoint.lossValue(vector[n]), (int) vector[n + 1], vector[n + 2] != 0);
-    }
-
     /** What a step's total says besides its gradient. */
     public record Totals(double lossSum, int examples, boolean diverged) {
     }

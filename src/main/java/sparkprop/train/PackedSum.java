@@ -3,7 +3,6 @@ package sparkprop.train;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import java.util.stream.IntStream;
 import sparkprop.collective.PackedLongs;
 
 /**
@@ -83,7 +82,7 @@ public final class PackedSum {
      * own block, so the split does not change a bit.
      */
     public static GradientSum.Totals meanOf(List<byte[]> sums, float[] out, int batch) {
-        int parts = sums.size(), n = out.length, blocks = (n + BLOCK - 1) / BLOCK;
+        int n = out.length;
         long loss = 0;
         int examples = 0;
         boolean overflow = false;
@@ -94,36 +93,11 @@ public final class PackedSum {
             overflow |= h.overflow();
             loss += h.loss();
         }
-        int chunks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), blocks / 1024));
-        // start[c][p]: where chunk c's first block is in part p, found by walking the width bytes.
-        int[][] start = new int[chunks][parts];
-        for (int p = 0; p < parts; p++) {
-            byte[] bytes = sums.get(p);
-            int at = HEADER;
-            for (int b = 0, c = 0; b < blocks; b++) {
-                if (c < chunks && b == chunkStart(c, chunks, blocks)) start[c++][p] = at;
-                at = PackedLongs.skipBlock(bytes, at);
-            }
-            checkEnd(bytes, at);
-        }
         double f = FixedPoint.perExample(batch);
-        IntStream.range(0, chunks).parallel().forEach(c -> {
-            long[] block = new long[BLOCK], words = new long[BLOCK + 1];
-            int[] at = start[c].clone();
-            for (int b = chunkStart(c, chunks, blocks), end = chunkStart(c + 1, chunks, blocks); b < end; b++) {
-                int from = b * BLOCK, count = Math.min(BLOCK, n - from);
-                for (int p = 0; p < parts; p++) at[p] = PackedLongs.addBlock(sums.get(p), at[p], count, block, 0, words);
-                for (int i = 0; i < count; i++) {
-                    out[from + i] = (float) (block[i] * f);
-                    block[i] = 0;
-                }
-            }
+        PackedLongs.addEach(sums, HEADER, n, (first, totals, count) -> {
+            for (int i = 0; i < count; i++) out[first + i] = (float) (totals[i] * f);
         });
         return new GradientSum.Totals(FixedPoint.lossValue(loss), examples, overflow);
-    }
-
-    private static int chunkStart(int c, int chunks, int blocks) {
-        return (int) ((long) c * blocks / chunks);
     }
 
     private static void checkEnd(byte[] bytes, int at) {

@@ -8,43 +8,45 @@ import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
+import sparkprop.collective.Chunks;
+import sparkprop.collective.Message;
+import sparkprop.collective.PackedLongs;
+import sparkprop.collective.StepExchange;
+import sparkprop.collective.Token;
 import sparkprop.core.NetworkSpec;
 import sparkprop.exchange.SparkTransport;
 import sparkprop.exchange.Transport;
 import sparkprop.shards.ShardBlock;
-import sparkprop.shards.SparkJobs;
 import sparkprop.shards.ShardLayout;
+import sparkprop.shards.SparkJobs;
 
 /**
- * A run's steps in one gang-scheduled (barrier) Spark stage per epoch, so a step costs the compute
- * and two messages, not a Spark job. The driver serves the step exchange ({@link StepMessages}):
- * each task of the stage ({@link StageTask}) sends its sums of a step, which asks for the next;
- * when every partition's sums are in, the loop adds them exactly ({@link PackedSum#meanOf}, as a
- * job per step does), updates, and the next step's parameters answer every waiting task.
+ * A run's steps in one gang-scheduled (barrier) stage per epoch, so a step costs the compute and
+ * the exchange, not a Spark job. Its tasks ({@link StageTask}) add their sums around a ring (the
+ * default, {@link StepExchange.Topology#RING}): the driver's link carries one vector of sums in and
+ * one of parameters out per step, whatever the number of tasks, and every task's link about twice
+ * that. In a star each task sends the driver its whole sums and is sent the whole parameters. The
+ * protocol is {@link StepExchange}'s; this class launches the stage, carries out the exchange's
+ * actions on the network, and turns a complete step's sums into the mean gradient the loop updates
+ * with.
  *
- * <p>Faults: Spark never retries a failed barrier result stage, so the driver does. When the stage
- * ends before a step is complete (an executor lost, a task killed), the step's sums so far are
- * dropped, a new stage is launched (requests still arriving from the old one are refused by their
- * launch number) and it computes the same step again: the same bits as an undisturbed run. After
- * {@code spark.stage.maxConsecutiveAttempts} failures of one step the run fails with Spark's cause.
+ * <p>Faults: Spark never retries a failed barrier result stage, so the driver does. When the stage ends before a step is complete
+ * (an executor lost, a task killed), its sums so far are dropped, a new launch of the stage computes
+ * the same step again (messages of the old launch are refused by the exchange and by the ring's
+ * members), and after {@code spark.stage.maxConsecutiveAttempts} failures of one step the run fails
+ * with Spark's cause: the same bits as an undisturbed run.
  */
 final class StageGradients implements TrainingLoop.StepGradients, Transport.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(StageGradients.class);
+    /** How long a task waits for its neighbour or the driver before failing the step, in seconds. */
+    static final String STALL = "spark.sparkprop.exchange.stallSeconds";
     /** The exchange port; 0 (the default) picks a free one. Set it where a firewall must allow the executors in. */
     static final String PORT = "spark.sparkprop.exchange.port";
-    /**
-     * Above this many partitions the sums travel up a binary tree of the tasks instead of each to the
-     * driver. On one link the driver's share of a star grows with the partitions, a tree's with their
-     * logarithm: by scripts/bench 6c-6d (measured exchange costs, projected), past about 16 one-core
-     * executors the star stops paying at every net size measured.
-     */
-    static final String TREE_ABOVE = "spark.sparkprop.exchange.treeAbove";
-    private static final long NONE = Long.MIN_VALUE;
-    private static final long ENDED = Long.MAX_VALUE;
 
     private final JavaSparkContext sc;
     private final JavaRDD<ShardBlock> train;
@@ -52,47 +54,34 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private final TrainConfig config;
     private final ShardLayout layout;
     private final int stepsPerEpoch;
-    private final int partitions;
     private final int maxAttempts;
-    private final StepMessages.Token token = StepMessages.Token.random();
+    private final long stallNanos;
+    private final Token token = Token.random();
+    private final Chunks chunks;
+    private final StepExchange.Topology topology;
     private final Transport.Server server;
-    private final boolean tree;
-    /** Nanoseconds the tasks spent computing sums, added as each task of a stage ends (at the epoch's end). */
-    private final org.apache.spark.util.LongAccumulator computeNanos;
+    private final LongAccumulator computeNanos;
     private long computeNanosBefore;
 
-    // The exchange's state, guarded by this.
-    private int launch;
+    // Guarded by this.
+    private final StepExchange<Transport.Reply> exchange;
     private JavaFutureAction<List<Object>> stage;
-    private ByteBuffer current;
-    private long currentStep = NONE;
-    /** The step last sent to each partition's task in this launch. */
-    private final long[] delivered;
-    /** Each partition's task waiting for its next step, or null. */
-    private final Transport.Reply[] waiting;
-    private final byte[][] sums;
-    private int received;
-    /** In a tree: where each task of this launch takes its children's sums, and the tasks waiting to hear their parent's. */
-    private final String[] addresses;
-    private final Transport.Reply[] waitingForTree;
-    private int placed;
-    private long slowestCompute;
+    private boolean launchedBefore;
+    private byte[][] completed;
 
-    StageGradients(JavaSparkContext sc, JavaRDD<ShardBlock> train, NetworkSpec spec, TrainConfig config, ShardLayout layout, int stepsPerEpoch) {
+    StageGradients(JavaSparkContext sc, JavaRDD<ShardBlock> train, NetworkSpec spec, TrainConfig config, ShardLayout layout, int stepsPerEpoch,
+                   StepExchange.Topology topology) {
         this.sc = sc;
         this.train = train;
         this.spec = spec;
         this.config = config;
         this.layout = layout;
         this.stepsPerEpoch = stepsPerEpoch;
-        this.partitions = layout.partitions();
         this.maxAttempts = sc.getConf().getInt("spark.stage.maxConsecutiveAttempts", 4);
-        this.delivered = new long[partitions];
-        this.waiting = new Transport.Reply[partitions];
-        this.sums = new byte[partitions][];
-        this.tree = partitions > sc.getConf().getInt(TREE_ABOVE, 16);
-        this.addresses = new String[partitions];
-        this.waitingForTree = new Transport.Reply[partitions];
+        this.stallNanos = sc.getConf().getTimeAsSeconds(STALL, "600s") * 1_000_000_000L;
+        this.chunks = new Chunks(spec.parameterCount() + GradientSum.VECTOR_EXTRA, layout.partitions());
+        this.exchange = new StepExchange<>(token, chunks, topology);
+        this.topology = topology;
         String host = sc.getConf().get("spark.driver.host");
         String bind = sc.getConf().get("spark.driver.bindAddress", host);
         this.server = SparkTransport.here().serve(bind, host, sc.getConf().getInt(PORT, 0), this);
@@ -100,35 +89,22 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     }
 
     @Override
-    public double epochComputeSeconds() {
-        long now = computeNanos.value();
-        double seconds = (now - computeNanosBefore) / 1e9 / partitions;
-        computeNanosBefore = now;
-        return seconds;
-    }
-
-    @Override
     public GradientSum.Totals compute(float[] params, StepPlan plan, float[] gradient) {
         long global = (long) plan.epoch() * stepsPerEpoch + plan.step();
-        ByteBuffer message = StepMessages.step(global, plan.epoch(), plan.step(), params);
-        byte[][] parts;
+        byte[][] sums;
         synchronized (this) {
             if (stage == null) launch(plan.epoch());
-            Arrays.fill(sums, null);
-            received = 0;
-            slowestCompute = 0;
-            current = message;
-            currentStep = global;
-            deliver();
+            completed = null;
+            perform(exchange.open(global, plan.epoch(), plan.step(), params));
             int failures = 0;
-            while (received < partitions) {
+            while (completed == null) {
                 try {
                     wait(50);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while waiting for the sums of step " + (plan.step() + 1), e);
                 }
-                if (received < partitions && stage.isDone()) {
+                if (completed == null && stage.isDone()) {
                     Throwable cause = failure(stage);
                     if (TrainingCancelledException.isCancellation(cause)) {
                         throw new TrainingCancelledException("training was cancelled at epoch " + (plan.epoch() + 1) + ", step " + (plan.step() + 1)
@@ -139,29 +115,80 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                                 + ", step " + (plan.step() + 1) + " (spark.stage.maxConsecutiveAttempts=" + maxAttempts + "): "
                                 + cause.getMessage(), cause);
                     }
-                    LOG.warn("the training stage ended at epoch {}, step {} before every partition's sums were in ({}); starting it again"
+                    LOG.warn("the training stage ended at epoch {}, step {} before every task's sums were in ({}); starting it again"
                             + " (attempt {} of {})", plan.epoch() + 1, plan.step() + 1, cause.getMessage(), failures + 1, maxAttempts);
                     launch(plan.epoch());
                 }
             }
-            parts = Arrays.stream(sums).filter(java.util.Objects::nonNull).toArray(byte[][]::new);
+            sums = completed;
         }
-        return PackedSum.meanOf(Arrays.asList(parts), gradient, plan.batch());
+        return meanOf(sums, gradient, plan.batch());
     }
 
-    /** Whether the sums travel up a tree of the tasks. */
-    boolean tree() {
-        return tree;
+    /**
+     * The mean gradient of a complete step, written into {@code gradient}: in a ring each member's chunk total in its
+     * place, in a star every member's whole sums added (exactly, so in any order). Each total is divided as it is
+     * decoded, the same floats as a job per step's {@link PackedSum#meanOf}; the values past the gradient are the
+     * loss, the example count and the overflow count ({@link GradientSum#writeVector}).
+     */
+    private GradientSum.Totals meanOf(byte[][] sums, float[] gradient, int batch) {
+        double f = FixedPoint.perExample(batch);
+        int parameters = gradient.length;
+        long[] tail = new long[GradientSum.VECTOR_EXTRA];
+        java.util.function.IntFunction<PackedLongs.BlockTotals> into = offset -> (first, totals, count) -> {
+            for (int i = 0; i < count; i++) {
+                int at = offset + first + i;
+                if (at < parameters) gradient[at] = (float) (totals[i] * f); else tail[at - parameters] = totals[i];
+            }
+        };
+        if (topology == StepExchange.Topology.STAR) {
+            PackedLongs.addEach(Arrays.asList(sums), 0, chunks.length(), into.apply(0));
+        } else {
+            for (int m = 0; m < sums.length; m++) PackedLongs.addEach(List.of(sums[m]), 0, exchange.to(m) - exchange.from(m), into.apply(exchange.from(m)));
+        }
+        return new GradientSum.Totals(FixedPoint.lossValue(tail[0]), (int) tail[1], tail[2] != 0);
     }
 
-    /** The run's token, which every task's request must carry. */
-    StepMessages.Token token() {
+    /** The run's token, which every task's message must carry. */
+    Token token() {
         return token;
     }
 
-    /** The longest any task took to compute its sums of the last step (the rest of the step is overhead). */
-    synchronized long slowestComputeNanos() {
-        return slowestCompute;
+    @Override
+    public double epochComputeSeconds() {
+        long now = computeNanos.value();
+        double seconds = (now - computeNanosBefore) / 1e9 / layout.partitions();
+        computeNanosBefore = now;
+        return seconds;
+    }
+
+    @Override
+    public void receive(ByteBuffer request, Transport.Reply reply) {
+        Message message;
+        try {
+            message = Message.decode(request);
+        } catch (IllegalArgumentException e) {
+            reply.fail(e.getMessage());
+            return;
+        }
+        synchronized (this) {
+            perform(exchange.receive(message, reply));
+        }
+    }
+
+    /** Carries out the exchange's actions. Called holding the lock. */
+    private void perform(List<StepExchange.Action<Transport.Reply>> actions) {
+        for (StepExchange.Action<Transport.Reply> action : actions) {
+            if (action instanceof StepExchange.Action.Send<Transport.Reply> send) {
+                send.to().send(send.message().encode());
+            } else if (action instanceof StepExchange.Action.Refuse<Transport.Reply> refuse) {
+                if (refuse.why().startsWith("refused")) LOG.warn("the step exchange {}", refuse.why());
+                refuse.to().fail(refuse.why());
+            } else if (action instanceof StepExchange.Action.Complete<Transport.Reply> complete) {
+                completed = complete.sums();
+                notifyAll();
+            }
+        }
     }
 
     @Override
@@ -169,9 +196,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         JavaFutureAction<List<Object>> ending;
         synchronized (this) {
             if (stage == null) return;
-            current = StepMessages.end();
-            currentStep = ENDED;
-            deliver();
+            perform(exchange.end());
             ending = stage;
             stage = null;
         }
@@ -191,111 +216,17 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         synchronized (this) {
             if (stage != null && !stage.isDone()) stage.cancel(true);
             stage = null;
-            for (int p = 0; p < partitions; p++) {
-                if (waiting[p] != null) waiting[p].fail("the run ended");
-                if (waitingForTree[p] != null) waitingForTree[p].fail("the run ended");
-                waiting[p] = null;
-                waitingForTree[p] = null;
-            }
+            perform(exchange.close());
         }
         server.close();
     }
 
-    @Override
-    public void receive(ByteBuffer message, Transport.Reply reply) {
-        StepMessages.Request request;
-        try {
-            request = StepMessages.readRequest(message);
-        } catch (IllegalArgumentException e) {
-            reply.fail(e.getMessage());
-            return;
-        }
-        if (!request.token().equals(token)) {
-            LOG.warn("refused a step request without this run's token");
-            reply.fail("refused: not a task of this run");
-            return;
-        }
-        synchronized (this) {
-            int p = request.partition();
-            if (request.launch() != launch) {
-                reply.fail("the stage of launch " + request.launch() + " was replaced by launch " + launch);
-                return;
-            }
-            if (p < 0 || p >= partitions) {
-                reply.fail("no partition " + p + " in " + partitions);
-                return;
-            }
-            if (request.step() == StepMessages.READY && request.sums().length > 0) {
-                place(p, new String(request.sums(), java.nio.charset.StandardCharsets.UTF_8), reply);
-                return;
-            }
-            // In a tree a task whose sums went to its parent asks for the next step with none; the root's total may already
-            // have closed the step it did, so it is judged against the step it was given, not the open one.
-            boolean sentUpTheTree = tree && request.sums().length == 0 && request.step() != StepMessages.READY;
-            if (sentUpTheTree && request.step() != delivered[p]) {
-                reply.fail("partition " + p + " reports step " + request.step() + " but was given step " + delivered[p]);
-                return;
-            }
-            if (request.step() != StepMessages.READY && !sentUpTheTree) {
-                if (request.step() != currentStep || sums[p] != null || (tree && p != 0) || request.sums().length == 0) {
-                    reply.fail("sums of step " + request.step() + " from partition " + p + " while step " + currentStep + " is open");
-                    return;
-                }
-                slowestCompute = Math.max(slowestCompute, request.computeNanos());
-                if (request.sums().length > 0) {
-                    sums[p] = request.sums();
-                    // In a tree the root's sums are everyone's.
-                    received += tree ? partitions : 1;
-                    if (received >= partitions) notifyAll();
-                }
-            }
-            waiting[p] = reply;
-            deliver();
-        }
-    }
-
-    /** A task of a tree said where it takes its children's sums; once all have, each hears its parent's. Called holding the lock. */
-    private void place(int p, String address, Transport.Reply reply) {
-        if (!tree || addresses[p] != null) {
-            reply.fail("partition " + p + " placed twice, or not in a tree");
-            return;
-        }
-        addresses[p] = address;
-        waitingForTree[p] = reply;
-        if (++placed < partitions) return;
-        for (int q = 0; q < partitions; q++) {
-            waitingForTree[q].send(StepMessages.topology(q == 0 ? "" : addresses[(q - 1) / 2]));
-            waitingForTree[q] = null;
-        }
-    }
-
-    /** Sends the current message to every waiting task that has not had it. Called holding the lock. */
-    private void deliver() {
-        if (current == null) return;
-        for (int p = 0; p < partitions; p++) {
-            if (waiting[p] != null && delivered[p] != currentStep) {
-                waiting[p].send(current.duplicate());
-                waiting[p] = null;
-                delivered[p] = currentStep;
-            }
-        }
-    }
-
-    /** Starts the stage's tasks; any earlier launch's tasks are refused from now on. Called holding the lock. */
+    /** Starts the stage's tasks as a new launch; the exchange refuses every earlier launch from now on. Called holding the lock. */
     private void launch(int epoch) {
-        launch++;
-        for (int p = 0; p < partitions; p++) {
-            if (waiting[p] != null) waiting[p].fail("the stage was replaced");
-            if (waitingForTree[p] != null) waitingForTree[p].fail("the stage was replaced");
-            waiting[p] = null;
-            waitingForTree[p] = null;
-            addresses[p] = null;
-            delivered[p] = NONE;
-            sums[p] = null;
-        }
-        received = 0;
-        placed = 0;
-        StageTask task = new StageTask(spec, config, layout, server.host(), server.port(), token, launch, tree, computeNanos);
+        if (launchedBefore) perform(exchange.relaunch());
+        launchedBefore = true;
+        StageTask task = new StageTask(spec, config, layout, server.host(), server.port(), token, exchange.launch(), topology, stallNanos,
+                computeNanos);
         String interrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         // A task waiting for its next step must stop when the stage is cancelled.
         sc.setLocalProperty("spark.job.interruptOnCancel", "true");
@@ -312,7 +243,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     static Throwable failure(JavaFutureAction<?> stage) {
         try {
             stage.get();
-            return new IllegalStateException("the stage's tasks ended before the driver ended the span");
+            return new IllegalStateException("the stage's tasks ended before the driver ended the epoch");
         } catch (ExecutionException e) {
             return e.getCause();
         } catch (InterruptedException | RuntimeException e) {

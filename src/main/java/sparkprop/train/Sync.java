@@ -9,7 +9,7 @@ import java.util.Locale;
 public enum Sync {
     /** The stage where it can run, else a job per step. */
     AUTO,
-    /** One gang-scheduled (barrier) Spark stage per epoch whose tasks run every step, exchanging with the driver directly ({@link StageGradients}). */
+    /** One gang-scheduled (barrier) Spark stage per epoch whose tasks run every step, adding their sums around a ring of the tasks ({@link StageGradients}). */
     STAGE,
     /** A Spark job per step: broadcast the parameters, collect the sums. */
     JOBS;

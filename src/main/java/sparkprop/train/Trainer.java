@@ -359,23 +359,24 @@ public final class Trainer {
     }
 
     /**
-     * How the stage's tasks combine their sums: {@code ring} (the default: reduce-scatter and all-gather among the tasks,
-     * {@link RingGradients}) or {@code star} (each task to the driver, a tree of tasks beyond
-     * {@code spark.sparkprop.exchange.treeAbove} partitions, {@link StageGradients}). The same bits either way.
+     * How the stage's tasks combine their sums ({@link StageGradients}): {@code ring} (the default: reduce-scatter and
+     * all-gather among the tasks) or {@code star} (each task's whole sums to the driver). The same bits either way.
      */
     public static final String EXCHANGE = "spark.sparkprop.exchange";
 
-    String exchange() {
+    sparkprop.collective.StepExchange.Topology topology() {
         String chosen = sc.getConf().get(EXCHANGE, "ring");
-        if (!chosen.equals("ring") && !chosen.equals("star")) throw new BadInputException(EXCHANGE + "=" + chosen + ": expected ring or star");
-        return chosen;
+        return switch (chosen) {
+            case "ring" -> sparkprop.collective.StepExchange.Topology.RING;
+            case "star" -> sparkprop.collective.StepExchange.Topology.STAR;
+            default -> throw new BadInputException(EXCHANGE + "=" + chosen + ": expected ring or star");
+        };
     }
 
     /** How steps get their gradients in {@code mode}. */
     TrainingLoop.StepGradients stepGradients(Sync mode) {
         return switch (mode) {
-            case STAGE -> exchange().equals("star") ? new StageGradients(sc, train, spec, config, layout, stepsPerEpoch)
-                    : new RingGradients(sc, train, spec, config, layout, stepsPerEpoch);
+            case STAGE -> new StageGradients(sc, train, spec, config, layout, stepsPerEpoch, topology());
             case JOBS -> this::stepGradient;
             case AUTO -> throw new IllegalArgumentException("choose the mode first (chooseSync)");
         };

@@ -21,7 +21,7 @@ class StepExchangeTest {
     static final Chunks CHUNKS = new Chunks(10, 3);
     static final float[] PARAMS = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
 
-    StepExchange<String> exchange = new StepExchange<>(TOKEN, CHUNKS);
+    StepExchange<String> exchange = new StepExchange<>(TOKEN, CHUNKS, StepExchange.Topology.RING);
 
     List<Action<String>> receive(String who, Message m) {
         return exchange.receive(m, who);
@@ -141,11 +141,25 @@ class StepExchangeTest {
 
     @Test
     void aRingOfOneSendsTheWholeVectorAndNoNeighbour() {
-        StepExchange<String> alone = new StepExchange<>(TOKEN, new Chunks(4, 1));
+        StepExchange<String> alone = new StepExchange<>(TOKEN, new Chunks(4, 1), StepExchange.Topology.RING);
         assertEquals(List.of(new Action.Send<>("m0", new Message.Ring(""))), alone.receive(new Message.Join(TOKEN, 0, 0, ""), "m0"));
         alone.receive(new Message.Ready(TOKEN, 0, 0), "m0");
         Message.Step step = (Message.Step) ((Action.Send<String>) alone.open(0, 0, 0, new float[]{1, 2, 3}).get(0)).message();
         assertArrayEquals(new float[]{1, 2, 3, 0}, step.chunk(), "the vector is padded past the parameters");
+    }
+
+    @Test
+    void aStarSendsEveryMemberTheWholeVectorAndNoNeighbour() {
+        StepExchange<String> star = new StepExchange<>(TOKEN, CHUNKS, StepExchange.Topology.STAR);
+        star.receive(new Message.Join(TOKEN, 0, 0, ""), "m0");
+        star.receive(new Message.Join(TOKEN, 0, 1, ""), "m1");
+        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring("")), new Action.Send<>("m1", new Message.Ring("")),
+                new Action.Send<>("m2", new Message.Ring(""))), star.receive(new Message.Join(TOKEN, 0, 2, ""), "m2"));
+        star.receive(new Message.Ready(TOKEN, 0, 0), "m0");
+        star.receive(new Message.Ready(TOKEN, 0, 1), "m1");
+        star.receive(new Message.Ready(TOKEN, 0, 2), "m2");
+        for (float[] sent : stepsSent(star.open(0, 0, 0, PARAMS), 0)) assertArrayEquals(PARAMS, sent);
+        assertEquals(List.of(0, 10), List.of(star.from(1), star.to(1)));
     }
 
     @Test

@@ -70,13 +70,12 @@ class LocalModesTest {
     }
 
     /**
-     * Beyond spark.sparkprop.exchange.treeAbove partitions the sums travel up a binary tree of the
-     * tasks (here 5: partition 0 takes 1 and 2, 1 takes 3 and 4), over sockets and in-process: the
-     * same bits as a job per step.
+     * Each of five tasks sends its whole sums to the driver (spark.sparkprop.exchange=star), over
+     * sockets and in process, and one is killed mid-epoch: the same bits as a job per step.
      */
     @Test
-    void sumsUpATreeOfTasksGiveTheSameBits() throws Exception {
-        sumsOverTasksGiveTheSameBits(conf -> conf.set("spark.sparkprop.exchange", "star").set("spark.sparkprop.exchange.treeAbove", "2"));
+    void sumsOfAStarOfTasksGiveTheSameBits() throws Exception {
+        sumsOverTasksGiveTheSameBits(conf -> conf.set("spark.sparkprop.exchange", "star"));
     }
 
     /** The same with the ring (the default exchange): five members, over sockets and in process, and a member killed mid-epoch. */
@@ -137,8 +136,7 @@ class LocalModesTest {
             Trainer trainer = TestConfigs.trainer(sc, data, settings);
             if (mode == Sync.STAGE) {
                 try (TrainingLoop.StepGradients steps = trainer.stepGradients(Sync.STAGE)) {
-                    if (steps instanceof StageGradients star) assertTrue(star.tree(), "5 partitions, above treeAbove 2: a tree");
-                    else assertTrue(steps instanceof RingGradients, steps.getClass().getName());
+                    assertTrue(steps instanceof StageGradients, steps.getClass().getName());
                 }
             }
             return trainer.run(trainer.initialState(), listener.apply(sc), Integer.MAX_VALUE, mode).model().params();
