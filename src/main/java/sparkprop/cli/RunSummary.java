@@ -14,16 +14,18 @@ import java.util.Map;
  * @param taskSlots     the task slots the application had when the data was laid out (what --partitions 0 and --shards auto follow)
  * @param partitions    the Spark partitions that held the shards (config's shards is the number of shards trained on)
  * @param sync          how the steps reached the executors: "stage" or "jobs" (config's sync is what was asked, e.g. "auto")
+ * @param exchange      in the stage, how the tasks' sums met: "ring" or "star" (spark.sparkprop.exchange); null for jobs
  * @param config        every setting of the run: the hyperparameters and the run settings
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record RunSummary(double testAccuracy, double testLoss, int epochs, int bestEpoch, Double valLoss, boolean complete,
                   boolean stoppedEarly, double trainSeconds, String modelFile, String modelSha256, String network, int parameters,
                   String master, int defaultParallelism, String blas, String blasKernel, java.util.List<String> blasExecutors,
-                  int taskSlots, int partitions, String sync, Map<String, String> config) {
+                  int taskSlots, int partitions, String sync, String exchange, Map<String, String> config) {
 
     /** Where and how the run ran: the Spark side of the summary. */
-    record Where(String master, int defaultParallelism, java.util.List<String> blasExecutors, int taskSlots, int partitions, String sync) {
+    record Where(String master, int defaultParallelism, java.util.List<String> blasExecutors, int taskSlots, int partitions, String sync,
+                 String exchange) {
     }
 
     /**
@@ -37,6 +39,6 @@ record RunSummary(double testAccuracy, double testLoss, int epochs, int bestEpoc
                 Double.isNaN(kept.valLoss()) ? null : kept.valLoss(), complete, stoppedEarly,
                 result.history().stream().mapToDouble(sparkprop.train.EpochMetrics::epochSeconds).sum(), modelFile, modelSha256,
                 spec.toString(), spec.parameterCount(), where.master(), where.defaultParallelism(), sparkprop.core.Blas.backend(),
-                sparkprop.core.Blas.kernel(), where.blasExecutors(), where.taskSlots(), where.partitions(), where.sync(), config);
+                sparkprop.core.Blas.kernel(), where.blasExecutors(), where.taskSlots(), where.partitions(), where.sync(), where.exchange(), config);
     }
 }

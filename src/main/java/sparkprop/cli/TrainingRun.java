@@ -249,7 +249,7 @@ final class TrainingRun {
             allSettings.putAll(config.toMap());
             RunSummary summary = RunSummary.of(result, complete, stoppedEarly, folder.model().toString(), sha, trainer.spec(),
                     new RunSummary.Where(sc.master(), sc.defaultParallelism(), blas.executors(), trainer.slots().found(),
-                            trainer.layout().partitions(), sync.mode().id()), allSettings);
+                            trainer.layout().partitions(), sync.mode().id(), sync.mode() == Sync.STAGE ? trainer.exchange() : null), allSettings);
             folder.writeSummary(summary);
             out.printf("test accuracy %.2f%% (epoch %d of %d%s) in %.1f s of training%n", 100 * kept.testAccuracy(),
                     result.bestEpoch(), result.history().size(), stoppedEarly ? ", stopped early" : "", summary.trainSeconds());

@@ -211,8 +211,10 @@ class ClusterIT {
         summary.get("blas_executors").forEach(e -> executors.add(e.asText()));
         assertEquals(2, executors.size(), executors.toString());
         for (String e : executors) assertTrue(e.endsWith(": native (bundled OpenBLAS 0.3.28, kernel Haswell)"), e);
-        // Both executors' tasks ran every step of an epoch in one stage, over the authenticated exchange.
+        // Both executors' tasks ran every step of an epoch in one stage, their sums meeting around a ring (on a cluster the
+        // default), over the authenticated exchange, task to task included.
         assertEquals("stage", summary.get("sync").asText(), summary.toString());
+        assertEquals("ring", summary.get("exchange").asText(), summary.toString());
     }
 
     // --- HDFS and the master's state ----------------------------------------------------------
