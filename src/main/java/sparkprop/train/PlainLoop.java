@@ -36,10 +36,7 @@ public final class PlainLoop {
             @Override
             public Forward.Score validation(float[] model) {
                 Forward.Score total = Forward.Score.EMPTY;
-                for (ShardBlock b : blocks) {
-                    int[] held = ShardSampler.validation(config.seed(), b.shard(), b.examples().count(), layout.share(config.validation(), b.shard()));
-                    total = total.plus(Forward.score(spec, model, b.examples(), held));
-                }
+                for (ShardBlock b : blocks) total = total.plus(ShardWork.score(spec, model, b, StepPlan.Run.of(config, layout), true));
                 return total;
             }
 

@@ -99,6 +99,19 @@ public final class ShardWork {
         return w.sum;
     }
 
+    /**
+     * Loss and accuracy of {@code params} on a block's examples held out for validation (the same
+     * ones each epoch, drawn from the seed and the shard), or on all of them: how the Spark loop and
+     * the plain loop score alike.
+     */
+    public static sparkprop.shards.Forward.Score score(NetworkSpec spec, float[] params, ShardBlock block, StepPlan.Run run, boolean heldOutOnly) {
+        int n = block.examples().count();
+        int[] indices = heldOutOnly
+                ? sparkprop.shards.ShardSampler.validation(run.seed(), block.shard(), n, run.layout().share(run.holdout(), block.shard()))
+                : sparkprop.shards.Forward.all(n);
+        return sparkprop.shards.Forward.score(spec, params, block.examples(), indices);
+    }
+
     private static void addStepGradient(GradientSum sum, Workspace w, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout,
                                         Augment augment) {
         while (blocks.hasNext()) {

@@ -449,20 +449,9 @@ public final class Trainer {
     Forward.Score score(float[] params, JavaRDD<ShardBlock> blocks, boolean heldOutOnly) {
         Broadcast<float[]> shared = sc.broadcast(params);
         NetworkSpec network = spec;
-        long seed = config.seed();
-        int holdout = config.validation();
-        ShardLayout trainLayout = layout;
+        StepPlan.Run run = StepPlan.Run.of(config, layout);
         try {
-            List<Forward.Score> parts = blocks.map(block -> {
-                int n = block.examples().count();
-                int[] indices;
-                if (heldOutOnly) {
-                    indices = ShardSampler.validation(seed, block.shard(), n, trainLayout.share(holdout, block.shard()));
-                } else {
-                    indices = Forward.all(n);
-                }
-                return Forward.score(network, shared.value(), block.examples(), indices);
-            }).collect();
+            List<Forward.Score> parts = blocks.map(block -> ShardWork.score(network, shared.value(), block, run, heldOutOnly)).collect();
             Forward.Score total = Forward.Score.EMPTY;
             for (Forward.Score s : new ArrayList<>(parts)) total = total.plus(s);
             return total;
