@@ -70,6 +70,8 @@ public final class StepExchange<R> {
     private int epoch;
     private int stepInEpoch;
     private float[] params;
+    /** In a star every member is sent the same message: made once per step (and launch), not once per member. */
+    private Message.Step whole;
     /** Every member's sums of the open step are in (what the loop waits for before opening the next). */
     private boolean complete;
     private boolean ended;
@@ -104,7 +106,11 @@ public final class StepExchange<R> {
         return actions;
     }
 
-    /** Opens step {@code step} (counted over the run) with these parameters (copied): each waiting member is sent its chunk. */
+    /**
+     * Opens step {@code step} (counted over the run) with these parameters: each waiting member is sent its chunk. They
+     * are read, not copied, until the step is complete (a relaunch sends them again), so the caller must not change them
+     * before then; the loop updates only after.
+     */
     public List<Action<R>> open(long step, int epoch, int stepInEpoch, float[] params) {
         if (this.step != NONE && !complete) {
             throw new IllegalStateException("step " + step + " opened while step " + this.step + " has " + received + " of " + members + " sums");
@@ -112,7 +118,8 @@ public final class StepExchange<R> {
         this.step = step;
         this.epoch = epoch;
         this.stepInEpoch = stepInEpoch;
-        this.params = params.clone();
+        this.params = params;
+        this.whole = null;
         this.complete = false;
         this.ended = false;
         Arrays.fill(sums, null);
@@ -197,7 +204,7 @@ public final class StepExchange<R> {
             if (ended) {
                 actions.add(new Action.Send<>(to, new Message.End()));
             } else if (step != NONE && !complete && delivered[m] != step && joined == members) {
-                actions.add(new Action.Send<>(to, new Message.Step(step, epoch, stepInEpoch, Arrays.copyOfRange(params, from(m), to(m)))));
+                actions.add(new Action.Send<>(to, stepFor(m)));
                 delivered[m] = step;
             } else {
                 continue;
@@ -205,6 +212,13 @@ public final class StepExchange<R> {
             waiting.set(m, null);
         }
         return actions;
+    }
+
+    /** The open step's message to member m: its chunk of the parameters in a ring, the whole vector (one message for all) in a star. */
+    private Message.Step stepFor(int member) {
+        if (topology == Topology.RING) return new Message.Step(step, epoch, stepInEpoch, Arrays.copyOfRange(params, from(member), to(member)));
+        if (whole == null) whole = new Message.Step(step, epoch, stepInEpoch, Arrays.copyOf(params, chunks.length()));
+        return whole;
     }
 
     /** Where the part of the vector member m is sent and sends back begins: its chunk in a ring, the whole vector in a star. */

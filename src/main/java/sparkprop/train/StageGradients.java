@@ -66,8 +66,9 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     // Guarded by this.
     private final StepExchange<Transport.Reply> exchange;
     private JavaFutureAction<List<Object>> stage;
-    private boolean launchedBefore;
     private byte[][] completed;
+    private Message lastSent;
+    private ByteBuffer lastEncoded;
 
     StageGradients(JavaSparkContext sc, JavaRDD<ShardBlock> train, NetworkSpec spec, TrainConfig config, ShardLayout layout, int stepsPerEpoch,
                    StepExchange.Topology topology) {
@@ -180,7 +181,12 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private void perform(List<StepExchange.Action<Transport.Reply>> actions) {
         for (StepExchange.Action<Transport.Reply> action : actions) {
             if (action instanceof StepExchange.Action.Send<Transport.Reply> send) {
-                send.to().send(send.message().encode());
+                // A star sends every member the same message: it is encoded once a step and the bytes shared.
+                if (send.message() != lastSent) {
+                    lastSent = send.message();
+                    lastEncoded = lastSent.encode();
+                }
+                send.to().send(lastEncoded.duplicate());
             } else if (action instanceof StepExchange.Action.Refuse<Transport.Reply> refuse) {
                 if (refuse.why().startsWith("refused")) LOG.warn("the step exchange {}", refuse.why());
                 refuse.to().fail(refuse.why());
@@ -223,8 +229,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
 
     /** Starts the stage's tasks as a new launch; the exchange refuses every earlier launch from now on. Called holding the lock. */
     private void launch(int epoch) {
-        if (launchedBefore) perform(exchange.relaunch());
-        launchedBefore = true;
+        perform(exchange.relaunch()); // the first launch has nothing to refuse
         StageTask task = new StageTask(spec, config, layout, server.host(), server.port(), token, exchange.launch(), topology, stallNanos,
                 computeNanos);
         String interrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
@@ -240,7 +245,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         }
     }
 
-    static Throwable failure(JavaFutureAction<?> stage) {
+    private static Throwable failure(JavaFutureAction<?> stage) {
         try {
             stage.get();
             return new IllegalStateException("the stage's tasks ended before the driver ended the epoch");
