@@ -306,6 +306,11 @@ final class TrainingRun {
         }
 
         @Override
+        public int stateWantedEvery() {
+            return settings.checkpointEvery();
+        }
+
+        @Override
         public void midEpoch(TrainingState state) {
             int every = settings.checkpointEvery();
             long step = (long) state.epochsDone() * trainer.stepsPerEpoch() + state.epochProgress().stepsDone();

@@ -3,7 +3,7 @@ package sparkprop.collective;
 /**
  * A vector of {@code length} values cut into one chunk per ring member: chunk c is
  * [c·length/members, (c+1)·length/members). After the ring's reduce-scatter member m holds the
- * total of chunk {@link #owned}(m), which is the chunk of the parameters the driver sends it back.
+ * total of chunk {@link #owned}(m), the chunk it sends first in the all-gather.
  */
 public record Chunks(int length, int members) {
     public Chunks {

@@ -12,14 +12,16 @@ import java.nio.charset.StandardCharsets;
  * run, is refused by whoever receives it.
  *
  * <pre>
- *   task → driver   Join      a member of a launch, and where it listens for its left neighbour
- *                   Ready     asks for the first step of the launch
- *                   ChunkSum  the exact total of its chunk of step s (after the reduce-scatter); asks for the next step
- *   driver → task   Ring      where its right neighbour listens ("" in a ring of one)
- *                   Step      the step to compute and the parameters of the member's chunk
- *                   End       the epoch is over
+ *   task → driver   Join      a member of a launch, and where it listens for its left neighbour (both topologies)
+ *                   Ready     star: asks for the first step of the launch
+ *                   ChunkSum  star: the member's exact sums of step s; asks for the next step
+ *                   Report    ring: step s is done (its loss, examples, overflow), with the state after it where asked
+ *   driver → task   Ring      where its right neighbour listens ("" in a star or a ring of one)
+ *                   Step      star: the step to compute and the whole parameters
+ *                   End       star: the epoch is over
+ *                   Ack       ring: the report is in
  *   task → task     Partial   a chunk's partial sums in round r of step s's reduce-scatter
- *                   Gathered  a chunk's parameters in round r of step s's all-gather
+ *                   Gathered  a chunk's exact totals in round r of step s's all-gather
  *                   Ack       the answer to either
  * </pre>
  */
@@ -31,6 +33,9 @@ public sealed interface Message {
     }
 
     record ChunkSum(Token token, int launch, int member, long step, byte[] packed) implements Message {
+    }
+
+    record Report(Token token, int launch, int member, long step, byte[] totals, byte[] state) implements Message {
     }
 
     record Ring(String right) implements Message {
@@ -45,7 +50,7 @@ public sealed interface Message {
     record Partial(Token token, int launch, long step, int round, byte[] packed) implements Message {
     }
 
-    record Gathered(Token token, int launch, long step, int round, float[] values) implements Message {
+    record Gathered(Token token, int launch, long step, int round, byte[] packed) implements Message {
     }
 
     record Ack() implements Message {
@@ -67,7 +72,8 @@ public sealed interface Message {
         else if (this instanceof Step s) w.tag(5).l(s.step()).i(s.epoch()).i(s.stepInEpoch()).floats(s.chunk());
         else if (this instanceof End) w.tag(6);
         else if (this instanceof Partial p) w.tag(7).token(p.token()).i(p.launch()).l(p.step()).i(p.round()).bytes(p.packed());
-        else if (this instanceof Gathered g) w.tag(8).token(g.token()).i(g.launch()).l(g.step()).i(g.round()).floats(g.values());
+        else if (this instanceof Gathered g) w.tag(8).token(g.token()).i(g.launch()).l(g.step()).i(g.round()).bytes(g.packed());
+        else if (this instanceof Report r) w.tag(10).token(r.token()).i(r.launch()).i(r.member()).l(r.step()).bytes(r.totals()).bytes(r.state());
         else w.tag(9);
         return w.done();
     }
@@ -84,8 +90,9 @@ public sealed interface Message {
                 case 5 -> new Step(b.getLong(), b.getInt(), b.getInt(), floats(b));
                 case 6 -> new End();
                 case 7 -> new Partial(token(b), b.getInt(), b.getLong(), b.getInt(), bytes(b));
-                case 8 -> new Gathered(token(b), b.getInt(), b.getLong(), b.getInt(), floats(b));
+                case 8 -> new Gathered(token(b), b.getInt(), b.getLong(), b.getInt(), bytes(b));
                 case 9 -> new Ack();
+                case 10 -> new Report(token(b), b.getInt(), b.getInt(), b.getLong(), bytes(b), bytes(b));
                 default -> throw new IllegalArgumentException("not a step-exchange message: type " + b.get(0));
             };
             if (b.hasRemaining()) throw new IllegalArgumentException("a step-exchange message with " + b.remaining() + " bytes too many");

@@ -14,15 +14,16 @@ import sparkprop.exchange.Transport;
 /**
  * A task's place in the ring: it listens for its left neighbour and sends to its right, and runs
  * the two halves of an all-reduce over them (Patarasuk and Yuan's bandwidth-optimal ring, as in
- * Horovod and Gloo). Each of the {@code members - 1} rounds moves one chunk per link at once, so
- * every link carries about twice the vector per step whatever the member count.
+ * Horovod and Gloo): {@link #allReduce}. Each of its 2(members - 1) rounds moves one chunk per
+ * link at once, so every link carries about twice the vector per step whatever the member count.
  * <ul>
- * <li>{@link #reduceScatter}: in round r member m sends its running sums of chunk m - r to the right
- *     and adds what the left sends (chunk m - r - 1) into its own; after the last round it holds the
+ * <li>Reduce-scatter: in round r member m sends its running sums of chunk m - r to the right and
+ *     adds what the left sends (chunk m - r - 1) into its own; after the last round it holds the
  *     exact total of chunk {@link Chunks#owned}(m). The sums are whole numbers, so the order of the
  *     additions never changes a bit.</li>
- * <li>{@link #allGather}: member m starts with the parameters of chunk owned(m); in round r it sends
- *     chunk m + 1 - r to the right and keeps what the left sends (chunk m - r).</li>
+ * <li>All-gather: member m starts with the total of chunk owned(m); in round r it sends chunk
+ *     m + 1 - r to the right and keeps what the left sends (chunk m - r), which it sends on in the
+ *     next round.</li>
  * </ul>
  * Every read is bounded: {@link Waiting#check} runs each second (a Spark task gives up there when
  * killed), and a neighbour silent for {@code stallNanos} fails the step naming it.
@@ -91,12 +92,12 @@ public final class RingMember implements AutoCloseable {
     }
 
     /**
-     * Adds every member's {@code values} of step {@code step} (exact whole numbers, the same length
-     * everywhere); {@code values} is used as scratch. Returns the total of this member's chunk,
-     * {@link Chunks#owned}, packed ({@link PackedLongs}).
+     * Adds every member's {@code values} of step {@code step} (exact whole numbers, the same length everywhere): on
+     * return {@code values} holds the totals, the same on every member.
      */
-    public byte[] reduceScatter(long step, long[] values) {
+    public void allReduce(long step, long[] values) {
         int n = chunks.members();
+        if (n == 1) return;
         for (int round = 0; round < n - 1; round++) {
             int send = Math.floorMod(member - round, n), receive = Math.floorMod(member - round - 1, n);
             CompletableFuture<Void> sent = send(new Message.Partial(token, launch, step, round, PackedLongs.encode(values, chunks.from(send), chunks.to(send))));
@@ -104,24 +105,17 @@ public final class RingMember implements AutoCloseable {
             PackedLongs.addInto(in.packed(), 0, chunks.size(receive), values, chunks.from(receive));
             awaitSent(sent);
         }
+        // Each total is packed once, by its owner, and passed on as it came.
         int own = chunks.owned(member);
-        return PackedLongs.encode(values, chunks.from(own), chunks.to(own));
-    }
-
-    /** Fills {@code params} (the whole vector) from the members' chunks; this member's own, chunk {@link Chunks#owned}, is there already. */
-    public void allGather(long step, float[] params) {
-        int n = chunks.members();
+        byte[] pass = PackedLongs.encode(values, chunks.from(own), chunks.to(own));
         for (int round = 0; round < n - 1; round++) {
-            int send = Math.floorMod(member + 1 - round, n), receive = Math.floorMod(member - round, n);
-            CompletableFuture<Void> sent = send(new Message.Gathered(token, launch, step, round,
-                    java.util.Arrays.copyOfRange(params, chunks.from(send), chunks.to(send))));
+            int receive = Math.floorMod(member - round, n);
+            CompletableFuture<Void> sent = send(new Message.Gathered(token, launch, step, round, pass));
             Message.Gathered in = (Message.Gathered) await(step, round, Message.Gathered.class);
-            if (in.values().length != chunks.size(receive)) {
-                throw new IllegalStateException("member " + member + " got " + in.values().length + " parameters of chunk " + receive + " of "
-                        + chunks.size(receive));
-            }
-            System.arraycopy(in.values(), 0, params, chunks.from(receive), in.values().length);
+            java.util.Arrays.fill(values, chunks.from(receive), chunks.to(receive), 0L);
+            PackedLongs.addInto(in.packed(), 0, chunks.size(receive), values, chunks.from(receive));
             awaitSent(sent);
+            pass = in.packed();
         }
     }
 

@@ -5,20 +5,17 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The driver's side of the step exchange, as a state machine: it is told what arrives ({@link
- * #receive}) and what the loop decides ({@link #open} a step, {@link #relaunch} after a failed
- * stage, {@link #end} the epoch), and answers with the {@link Action}s to carry out. It sends nothing
- * itself and knows no network or Spark, so a test drives it with scripted messages.
+ * The driver's side of the star ({@link Topology#STAR}), as a state machine: it is told what
+ * arrives ({@link #receive}) and what the loop decides ({@link #open} a step, {@link #relaunch}
+ * after a failed stage, {@link #end} the epoch), and answers with the {@link Action}s to carry out.
+ * It sends nothing itself and knows no network or Spark, so a test drives it with scripted messages.
  *
- * <p>A launch of the stage goes: every member {@code Join}s with its address; once all have, each
- * hears its right neighbour ({@code Ring}); each asks for the first step ({@code Ready}) and is sent
- * the open step's parameters of its chunk ({@code Step}); after the ring's reduce-scatter each
- * sends its chunk's total ({@code ChunkSum}), which also asks for the next step; when every
- * member's is in, the step is {@link Action.Complete}, and the loop updates and opens the next.
- * {@code End} answers the members waiting when the epoch ends.
- *
- * <p>In a {@link Topology#STAR} there is no ring: each member is sent the whole vector of
- * parameters and sends its whole vector of sums, and the step is complete when all are in.
+ * <p>A launch of the stage goes: every member {@code Join}s; once all have, each is answered
+ * ({@code Ring}, with no neighbour in a star); each asks for the first step ({@code Ready}) and is
+ * sent the open step's whole parameters ({@code Step}); each sends its whole sums ({@code ChunkSum}),
+ * which also asks for the next step; when every member's are in, the step is {@link
+ * Action.Complete}, and the loop updates and opens the next. {@code End} answers the members
+ * waiting when the epoch ends.
  *
  * <p>What is refused, each with the reason: a message without the run's token, from another
  * launch, from a member that does not exist; a second join or ready; sums of a step that is not
@@ -28,37 +25,15 @@ import java.util.List;
  * @param <R> how the caller answers a request (a network reply, or a name in a test)
  */
 public final class StepExchange<R> {
-    /** How the members' sums meet: around a ring, each member owning a chunk, or each member's whole sums at the driver. */
-    public enum Topology { RING, STAR }
-
-    /** What the caller must do. */
-    public sealed interface Action<R> {
-        /** Answer {@code to} with {@code message}. */
-        record Send<R>(R to, Message message) implements Action<R> {
-        }
-
-        /** Answer {@code to} with a failure. */
-        record Refuse<R>(R to, String why) implements Action<R> {
-        }
-
-        /**
-         * Every member's sums of {@code step} are in: {@code sums[m]} is member m's, in a ring the total of chunk
-         * {@link Chunks#owned}(m), in a star its own sums of the whole vector.
-         */
-        record Complete<R>(long step, byte[][] sums) implements Action<R> {
-        }
-    }
-
     private static final long NONE = Long.MIN_VALUE;
 
     private final Token token;
-    private final Chunks chunks;
-    private final Topology topology;
+    private final int length;
     private final int members;
 
     private int launch;
-    /** This launch: each member's address, its request waiting for an answer, the step it was last sent, its sums of the open step. */
-    private final String[] addresses;
+    /** This launch: whether each member joined, its request waiting for an answer, the step it was last sent, its sums of the open step. */
+    private final boolean[] joinedMember;
     private final List<R> waiting;
     private final long[] delivered;
     private final byte[][] sums;
@@ -70,18 +45,18 @@ public final class StepExchange<R> {
     private int epoch;
     private int stepInEpoch;
     private float[] params;
-    /** In a star every member is sent the same message: made once per step (and launch), not once per member. */
+    /** Every member is sent the same message: made once per step (and launch), not once per member. */
     private Message.Step whole;
     /** Every member's sums of the open step are in (what the loop waits for before opening the next). */
     private boolean complete;
     private boolean ended;
 
-    public StepExchange(Token token, Chunks chunks, Topology topology) {
+    /** An exchange for {@code members} members and a vector of {@code length} values (the parameters, padded). */
+    public StepExchange(Token token, int length, int members) {
         this.token = token;
-        this.chunks = chunks;
-        this.topology = topology;
-        this.members = chunks.members();
-        this.addresses = new String[members];
+        this.length = length;
+        this.members = members;
+        this.joinedMember = new boolean[members];
         this.waiting = new ArrayList<>(java.util.Collections.nCopies(members, null));
         this.delivered = new long[members];
         this.sums = new byte[members][];
@@ -97,7 +72,7 @@ public final class StepExchange<R> {
     public List<Action<R>> relaunch() {
         List<Action<R>> actions = refuseWaiting("the stage was replaced by launch " + (launch + 1));
         launch++;
-        Arrays.fill(addresses, null);
+        Arrays.fill(joinedMember, false);
         Arrays.fill(delivered, NONE);
         Arrays.fill(sums, null);
         joined = 0;
@@ -107,7 +82,7 @@ public final class StepExchange<R> {
     }
 
     /**
-     * Opens step {@code step} (counted over the run) with these parameters: each waiting member is sent its chunk. They
+     * Opens step {@code step} (counted over the run) with these parameters: each waiting member is sent them. They
      * are read, not copied, until the step is complete (a relaunch sends them again), so the caller must not change them
      * before then; the loop updates only after.
      */
@@ -153,29 +128,27 @@ public final class StepExchange<R> {
             from = c.member();
             messageLaunch = c.launch();
         } else {
-            return refuse(reply, "refused: " + message.getClass().getSimpleName() + " is not a message for the driver");
+            return refuse(reply, "refused: " + message.getClass().getSimpleName() + " is not a message for the star's driver");
         }
         if (messageLaunch != launch) return refuse(reply, "the stage of launch " + messageLaunch + " was replaced by launch " + launch);
-        if (from < 0 || from >= members) return refuse(reply, "no member " + from + " in a ring of " + members);
-        if (message instanceof Message.Join j) return join(from, j.address(), reply);
+        if (from < 0 || from >= members) return refuse(reply, "no member " + from + " in a stage of " + members);
+        if (message instanceof Message.Join) return join(from, reply);
         if (message instanceof Message.Ready) return ready(from, reply);
         return sums(from, (Message.ChunkSum) message, reply);
     }
 
-    private List<Action<R>> join(int member, String address, R reply) {
-        if (addresses[member] != null) return refuse(reply, "member " + member + " joined twice");
-        addresses[member] = address;
+    private List<Action<R>> join(int member, R reply) {
+        if (joinedMember[member]) return refuse(reply, "member " + member + " joined twice");
+        joinedMember[member] = true;
         waiting.set(member, reply);
         if (++joined < members) return List.of();
         List<Action<R>> actions = new ArrayList<>();
         for (int m = 0; m < members; m++) {
-            String right = members == 1 || topology == Topology.STAR ? "" : addresses[(m + 1) % members];
-            actions.add(new Action.Send<>(waiting.get(m), new Message.Ring(right)));
+            actions.add(new Action.Send<>(waiting.get(m), new Message.Ring("")));
             waiting.set(m, null);
         }
         return actions;
     }
-
     private List<Action<R>> ready(int member, R reply) {
         if (joined < members) return refuse(reply, "member " + member + " is ready before every member joined");
         if (waiting.get(member) != null || delivered[member] != NONE) return refuse(reply, "member " + member + " was ready twice");
@@ -214,21 +187,10 @@ public final class StepExchange<R> {
         return actions;
     }
 
-    /** The open step's message to member m: its chunk of the parameters in a ring, the whole vector (one message for all) in a star. */
+    /** The open step's message, the same for every member. */
     private Message.Step stepFor(int member) {
-        if (topology == Topology.RING) return new Message.Step(step, epoch, stepInEpoch, Arrays.copyOfRange(params, from(member), to(member)));
-        if (whole == null) whole = new Message.Step(step, epoch, stepInEpoch, Arrays.copyOf(params, chunks.length()));
+        if (whole == null) whole = new Message.Step(step, epoch, stepInEpoch, Arrays.copyOf(params, length));
         return whole;
-    }
-
-    /** Where the part of the vector member m is sent and sends back begins: its chunk in a ring, the whole vector in a star. */
-    public int from(int member) {
-        return topology == Topology.RING ? chunks.from(chunks.owned(member)) : 0;
-    }
-
-    /** Where it ends. */
-    public int to(int member) {
-        return topology == Topology.RING ? chunks.to(chunks.owned(member)) : chunks.length();
     }
 
     private List<Action<R>> refuseWaiting(String why) {

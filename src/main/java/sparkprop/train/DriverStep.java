@@ -3,12 +3,15 @@ package sparkprop.train;
 import sparkprop.core.LearningRateSchedule;
 import sparkprop.core.MaxNorm;
 import sparkprop.core.NetworkSpec;
+import sparkprop.core.Optimizer;
 import sparkprop.core.ParameterAverage;
 
 /**
  * What the driver does with a step's mean gradient, in order: the scheduled learning rate, the
  * optimizer's update, the max-norm constraint, the moving average. Spark-free, and shared by the
- * Spark loop and the plain loop, which must end in the same bits.
+ * Spark loop, the plain loop and the members of a ring (each on its replica), which must end in
+ * the same bits. (The name is older than the ring: in a star, a job per step and the plain loop the
+ * driver applies it.)
  */
 public record DriverStep(TrainConfig config, NetworkSpec spec, LearningRateSchedule schedule) {
     public DriverStep(TrainConfig config, NetworkSpec spec, int stepsPerEpoch) {
@@ -17,11 +20,15 @@ public record DriverStep(TrainConfig config, NetworkSpec spec, LearningRateSched
 
     /** Applies step {@code globalStep} (counted from 0 over the whole run) to the state; returns the learning rate used. */
     public float apply(TrainingState state, long globalStep, float[] gradient) {
+        return apply(state.params(), state.optimizer(), state.average(), globalStep, gradient);
+    }
+
+    /** The same on the parts of a state: what a ring's member does to its replica ({@link Replica}). */
+    public float apply(float[] params, Optimizer optimizer, float[] average, long globalStep, float[] gradient) {
         float rate = schedule.rate(globalStep);
-        float[] params = state.params();
-        state.optimizer().update(params, gradient, rate);
+        optimizer.update(params, gradient, rate);
         if (config.maxNorm() > 0) MaxNorm.apply(spec, params, (float) config.maxNorm());
-        if (state.average() != null) ParameterAverage.update(state.average(), params, ParameterAverage.decayAt(config.ema(), globalStep));
+        if (average != null) ParameterAverage.update(average, params, ParameterAverage.decayAt(config.ema(), globalStep));
         return rate;
     }
 }

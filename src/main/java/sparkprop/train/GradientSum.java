@@ -79,6 +79,19 @@ public final class GradientSum {
         into[gradient.length + 2] = overflow ? 1 : 0;
     }
 
+    /** A step's loss, example count and overflow count, as a ring's reporter sends them (three int64, little-endian). */
+    static byte[] encodeTotals(long loss, long examples, long overflow) {
+        return java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(loss).putLong(examples).putLong(overflow).array();
+    }
+
+    /** What {@link #encodeTotals} wrote. */
+    static Totals decodeTotals(byte[] encoded) {
+        if (encoded.length != 24) throw new IllegalArgumentException("a step's totals of " + encoded.length + " bytes, not 24");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(encoded).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long loss = b.getLong(), examples = b.getLong(), overflow = b.getLong();
+        return new Totals(FixedPoint.lossValue(loss), (int) examples, overflow != 0);
+    }
+
     /** What a step's total says besides its gradient. */
     public record Totals(double lossSum, int examples, boolean diverged) {
     }

@@ -2,22 +2,27 @@ package sparkprop.train;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
-import sparkprop.collective.Chunks;
+import sparkprop.collective.Action;
 import sparkprop.collective.Message;
 import sparkprop.collective.PackedLongs;
+import sparkprop.collective.RingExchange;
 import sparkprop.collective.StepExchange;
 import sparkprop.collective.Token;
+import sparkprop.collective.Topology;
 import sparkprop.core.NetworkSpec;
 import sparkprop.exchange.SparkTransport;
 import sparkprop.exchange.Transport;
@@ -27,19 +32,25 @@ import sparkprop.shards.SparkJobs;
 
 /**
  * A run's steps in one gang-scheduled (barrier) stage per epoch, so a step costs the compute and
- * the exchange, not a Spark job. Its tasks ({@link StageTask}) add their sums around a ring (the
- * default, {@link StepExchange.Topology#RING}): the driver's link carries one vector of sums in and
- * one of parameters out per step, whatever the number of tasks, and every task's link about twice
- * that. In a star each task sends the driver its whole sums and is sent the whole parameters. The
- * protocol is {@link StepExchange}'s; this class launches the stage, carries out the exchange's
- * actions on the network, and turns a complete step's sums into the mean gradient the loop updates
- * with.
+ * the exchange, not a Spark job. This class launches the stage, carries out the exchange's actions
+ * ({@link sparkprop.collective.Action}) on the network, and relaunches the stage when it fails.
+ * Its tasks ({@link StageTask}) combine their sums one of two ways ({@link Topology}):
+ * <ul>
+ * <li>a ring (the default on a cluster): the tasks add their sums among themselves and update
+ *     replicas of the state, so the steps of a launch run without the driver; it hears each step's
+ *     loss from one task, and gets the state every {@code stateEvery} steps (the run's checkpoints)
+ *     and after the epoch's last. Protocol: {@link RingExchange}.</li>
+ * <li>a star: each step the driver sends every task the parameters and adds their sums into the
+ *     mean gradient the loop updates with. Protocol: {@link StepExchange}.</li>
+ * </ul>
  *
- * <p>Faults: Spark never retries a failed barrier result stage, so the driver does. When the stage ends before a step is complete
- * (an executor lost, a task killed), its sums so far are dropped, a new launch of the stage computes
- * the same step again (messages of the old launch are refused by the exchange and by the ring's
- * members), and after {@code spark.stage.maxConsecutiveAttempts} failures of one step the run fails
- * with Spark's cause: the same bits as an undisturbed run.
+ * <p>Faults: Spark never retries a failed barrier result stage, so the driver does. When the stage
+ * ends before a step is in (an executor lost, a task killed), a new launch of the stage starts from
+ * the last state the driver has (in a star the open step; in a ring the last state a task sent, or
+ * the epoch's start) and computes the same steps again: messages of the old launch are refused by
+ * the exchange and by the ring's members, and after {@code spark.stage.maxConsecutiveAttempts}
+ * failures in a row the run fails with Spark's cause. Every step is a function of the state before
+ * it, so the bits are those of an undisturbed run.
  */
 final class StageGradients implements TrainingLoop.StepGradients, Transport.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(StageGradients.class);
@@ -57,21 +68,30 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private final int maxAttempts;
     private final long stallNanos;
     private final Token token = Token.random();
-    private final Chunks chunks;
-    private final StepExchange.Topology topology;
+    private final Topology topology;
+    private final int stateEvery;
     private final Transport.Server server;
     private final LongAccumulator computeNanos;
     private long computeNanosBefore;
 
     // Guarded by this.
-    private final StepExchange<Transport.Reply> exchange;
     private JavaFutureAction<List<Object>> stage;
+    private int failures;
+    // The star's: its exchange, the sums of the step just completed, the last message sent and its bytes.
+    private final StepExchange<Transport.Reply> star;
     private byte[][] completed;
     private Message lastSent;
     private ByteBuffer lastEncoded;
+    // The ring's: its exchange, the reports not yet taken by the loop (by step), the state a launch starts from and its step.
+    private final RingExchange<Transport.Reply> ring;
+    private final Map<Long, Action.Reported<Transport.Reply>> reports = new HashMap<>();
+    private byte[] startState;
+    private long startStep;
+    private Broadcast<byte[]> started;
+    private boolean stateCurrent = true;
 
     StageGradients(JavaSparkContext sc, JavaRDD<ShardBlock> train, NetworkSpec spec, TrainConfig config, ShardLayout layout, int stepsPerEpoch,
-                   StepExchange.Topology topology) {
+                   Topology topology, int stateEvery) {
         this.sc = sc;
         this.train = train;
         this.spec = spec;
@@ -80,9 +100,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.stepsPerEpoch = stepsPerEpoch;
         this.maxAttempts = sc.getConf().getInt("spark.stage.maxConsecutiveAttempts", 4);
         this.stallNanos = sc.getConf().getTimeAsSeconds(STALL, "600s") * 1_000_000_000L;
-        this.chunks = new Chunks(spec.parameterCount() + GradientSum.VECTOR_EXTRA, layout.partitions());
-        this.exchange = new StepExchange<>(token, chunks, topology);
         this.topology = topology;
+        this.stateEvery = stateEvery;
+        this.star = topology == Topology.STAR ? new StepExchange<>(token, spec.parameterCount() + GradientSum.VECTOR_EXTRA, layout.partitions()) : null;
+        this.ring = topology == Topology.RING ? new RingExchange<>(token, layout.partitions()) : null;
         String host = sc.getConf().get("spark.driver.host");
         String bind = sc.getConf().get("spark.driver.bindAddress", host);
         this.server = SparkTransport.here().serve(bind, host, sc.getConf().getInt(PORT, 0), this);
@@ -90,63 +111,95 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     }
 
     @Override
+    public boolean replicated() {
+        return topology == Topology.RING;
+    }
+
+    @Override
+    public synchronized boolean stateCurrent() {
+        return stateCurrent;
+    }
+
+    /** A ring's step: waits for the reporter's word on it, and brings {@code state} up to it when the report carries the state. */
+    @Override
+    public GradientSum.Totals step(TrainingState state, StepPlan plan, long globalStep) {
+        Action.Reported<Transport.Reply> report;
+        synchronized (this) {
+            if (stage == null) {
+                // A launch starts from the driver's state, which is current at an epoch's start and after a resume.
+                startState = Replica.of(state).encode();
+                startStep = globalStep;
+                launch(plan);
+            }
+            failures = 0;
+            while (!reports.containsKey(globalStep)) awaitOrRelaunch(plan);
+            report = reports.remove(globalStep);
+            stateCurrent = report.state().length > 0;
+        }
+        if (stateCurrent) Replica.of(state).load(report.state());
+        return GradientSum.decodeTotals(report.totals());
+    }
+
+    /** A star's step: sends the parameters, waits for every task's sums, returns their mean. */
+    @Override
     public GradientSum.Totals compute(float[] params, StepPlan plan, float[] gradient) {
+        if (topology != Topology.STAR) throw new IllegalStateException("a ring's tasks take their steps themselves");
         long global = (long) plan.epoch() * stepsPerEpoch + plan.step();
         byte[][] sums;
         synchronized (this) {
-            if (stage == null) launch(plan.epoch());
+            if (stage == null) launch(plan);
             completed = null;
-            perform(exchange.open(global, plan.epoch(), plan.step(), params));
-            int failures = 0;
-            while (completed == null) {
-                try {
-                    wait(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for the sums of step " + (plan.step() + 1), e);
-                }
-                if (completed == null && stage.isDone()) {
-                    Throwable cause = failure(stage);
-                    if (TrainingCancelledException.isCancellation(cause)) {
-                        throw new TrainingCancelledException("training was cancelled at epoch " + (plan.epoch() + 1) + ", step " + (plan.step() + 1)
-                                + ": its Spark stage was cancelled (" + cause.getMessage() + ")", cause);
-                    }
-                    if (++failures >= maxAttempts) {
-                        throw new IllegalStateException("the training stage failed " + failures + " times at epoch " + (plan.epoch() + 1)
-                                + ", step " + (plan.step() + 1) + " (spark.stage.maxConsecutiveAttempts=" + maxAttempts + "): "
-                                + cause.getMessage(), cause);
-                    }
-                    LOG.warn("the training stage ended at epoch {}, step {} before every task's sums were in ({}); starting it again"
-                            + " (attempt {} of {})", plan.epoch() + 1, plan.step() + 1, cause.getMessage(), failures + 1, maxAttempts);
-                    launch(plan.epoch());
-                }
-            }
+            perform(star.open(global, plan.epoch(), plan.step(), params));
+            failures = 0;
+            while (completed == null) awaitOrRelaunch(plan);
             sums = completed;
         }
         return meanOf(sums, gradient, plan.batch());
     }
 
+    /** Waits a little for what the loop waits for; if the stage ended meanwhile, launches it again or fails. Called holding the lock. */
+    private void awaitOrRelaunch(StepPlan plan) {
+        try {
+            wait(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for step " + (plan.step() + 1), e);
+        }
+        if (!stage.isDone()) return;
+        boolean waiting = topology == Topology.STAR ? completed == null : !reports.containsKey((long) plan.epoch() * stepsPerEpoch + plan.step());
+        if (!waiting) return;
+        Throwable cause = failure(stage);
+        if (TrainingCancelledException.isCancellation(cause)) {
+            throw new TrainingCancelledException("training was cancelled at epoch " + (plan.epoch() + 1) + ", step " + (plan.step() + 1)
+                    + ": its Spark stage was cancelled (" + cause.getMessage() + ")", cause);
+        }
+        if (++failures >= maxAttempts) {
+            throw new IllegalStateException("the training stage failed " + failures + " times at epoch " + (plan.epoch() + 1)
+                    + ", step " + (plan.step() + 1) + " (spark.stage.maxConsecutiveAttempts=" + maxAttempts + "): "
+                    + cause.getMessage(), cause);
+        }
+        LOG.warn("the training stage ended at epoch {}, step {} before the step was done ({}); starting it again{} (attempt {} of {})",
+                plan.epoch() + 1, plan.step() + 1, cause.getMessage(),
+                topology == Topology.RING ? " from step " + (startStep - (long) plan.epoch() * stepsPerEpoch + 1) : "", failures + 1, maxAttempts);
+        launch(plan);
+    }
+
     /**
-     * The mean gradient of a complete step, written into {@code gradient}: in a ring each member's chunk total in its
-     * place, in a star every member's whole sums added (exactly, so in any order). Each total is divided as it is
-     * decoded, the same floats as a job per step's {@link PackedSum#meanOf}; the values past the gradient are the
-     * loss, the example count and the overflow count ({@link GradientSum#writeVector}).
+     * The mean gradient of a star's step, written into {@code gradient}: every member's whole sums added (exactly, so
+     * in any order), each total divided as it is decoded, the same floats as a job per step's {@link PackedSum#meanOf}
+     * and a ring's members'; the values past the gradient are the loss, the example count and the overflow count
+     * ({@link GradientSum#writeVector}).
      */
     private GradientSum.Totals meanOf(byte[][] sums, float[] gradient, int batch) {
         double f = FixedPoint.perExample(batch);
         int parameters = gradient.length;
         long[] tail = new long[GradientSum.VECTOR_EXTRA];
-        java.util.function.IntFunction<PackedLongs.BlockTotals> into = offset -> (first, totals, count) -> {
+        PackedLongs.addEach(Arrays.asList(sums), 0, parameters + GradientSum.VECTOR_EXTRA, (first, totals, count) -> {
             for (int i = 0; i < count; i++) {
-                int at = offset + first + i;
+                int at = first + i;
                 if (at < parameters) gradient[at] = (float) (totals[i] * f); else tail[at - parameters] = totals[i];
             }
-        };
-        if (topology == StepExchange.Topology.STAR) {
-            PackedLongs.addEach(Arrays.asList(sums), 0, chunks.length(), into.apply(0));
-        } else {
-            for (int m = 0; m < sums.length; m++) PackedLongs.addEach(List.of(sums[m]), 0, exchange.to(m) - exchange.from(m), into.apply(exchange.from(m)));
-        }
+        });
         return new GradientSum.Totals(FixedPoint.lossValue(tail[0]), (int) tail[1], tail[2] != 0);
     }
 
@@ -173,25 +226,33 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             return;
         }
         synchronized (this) {
-            perform(exchange.receive(message, reply));
+            perform(star != null ? star.receive(message, reply) : ring.receive(message, reply));
         }
     }
 
     /** Carries out the exchange's actions. Called holding the lock. */
-    private void perform(List<StepExchange.Action<Transport.Reply>> actions) {
-        for (StepExchange.Action<Transport.Reply> action : actions) {
-            if (action instanceof StepExchange.Action.Send<Transport.Reply> send) {
+    private void perform(List<Action<Transport.Reply>> actions) {
+        for (Action<Transport.Reply> action : actions) {
+            if (action instanceof Action.Send<Transport.Reply> send) {
                 // A star sends every member the same message: it is encoded once a step and the bytes shared.
                 if (send.message() != lastSent) {
                     lastSent = send.message();
                     lastEncoded = lastSent.encode();
                 }
                 send.to().send(lastEncoded.duplicate());
-            } else if (action instanceof StepExchange.Action.Refuse<Transport.Reply> refuse) {
+            } else if (action instanceof Action.Refuse<Transport.Reply> refuse) {
                 if (refuse.why().startsWith("refused")) LOG.warn("the step exchange {}", refuse.why());
                 refuse.to().fail(refuse.why());
-            } else if (action instanceof StepExchange.Action.Complete<Transport.Reply> complete) {
+            } else if (action instanceof Action.Complete<Transport.Reply> complete) {
                 completed = complete.sums();
+                notifyAll();
+            } else if (action instanceof Action.Reported<Transport.Reply> report) {
+                reports.put(report.step(), report);
+                // A relaunch starts from the latest state a task sent.
+                if (report.state().length > 0) {
+                    startState = report.state();
+                    startStep = report.step() + 1;
+                }
                 notifyAll();
             }
         }
@@ -202,9 +263,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         JavaFutureAction<List<Object>> ending;
         synchronized (this) {
             if (stage == null) return;
-            perform(exchange.end());
+            if (star != null) perform(star.end());
             ending = stage;
             stage = null;
+            reports.clear();
         }
         try {
             ending.get();
@@ -215,6 +277,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             // Every step of the epoch is done and summed; a task lost while leaving changes nothing.
             LOG.warn("the training stage failed after its last step: {}", e.getCause().getMessage());
         }
+        dropStart();
     }
 
     @Override
@@ -222,27 +285,39 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         synchronized (this) {
             if (stage != null && !stage.isDone()) stage.cancel(true);
             stage = null;
-            perform(exchange.close());
+            perform(star != null ? star.close() : ring.close());
         }
+        dropStart();
         server.close();
     }
 
     /** Starts the stage's tasks as a new launch; the exchange refuses every earlier launch from now on. Called holding the lock. */
-    private void launch(int epoch) {
-        perform(exchange.relaunch()); // the first launch has nothing to refuse
-        StageTask task = new StageTask(spec, config, layout, server.host(), server.port(), token, exchange.launch(), topology, stallNanos,
-                computeNanos);
+    private void launch(StepPlan plan) {
+        perform(star != null ? star.relaunch() : ring.relaunch()); // the first launch has nothing to refuse
+        int launch = star != null ? star.launch() : ring.launch();
+        if (ring != null) {
+            dropStart();
+            started = sc.broadcast(startState);
+        }
+        StageTask task = new StageTask(spec, config, layout, stepsPerEpoch, server.host(), server.port(), token, launch, topology, stallNanos,
+                computeNanos, startStep, started, stateEvery);
         String interrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         // A task waiting for its next step must stop when the stage is cancelled.
         sc.setLocalProperty("spark.job.interruptOnCancel", "true");
         try {
             ClassTag<Object> any = ClassTag$.MODULE$.apply(Object.class);
             RDD<Object> steps = train.rdd().barrier().mapPartitions(task, false, any);
-            stage = SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (epoch + 1) + "/" + config.epochs() + ", its steps in one stage",
-                    () -> JavaRDD.fromRDD(steps, any).collectAsync());
+            stage = SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (plan.epoch() + 1) + "/" + config.epochs() + ", its steps in one stage"
+                    + (topology == Topology.RING ? " (a ring)" : ""), () -> JavaRDD.fromRDD(steps, any).collectAsync());
         } finally {
             sc.setLocalProperty("spark.job.interruptOnCancel", interrupt);
         }
+    }
+
+    /** Lets go of the state the last launch started from (a broadcast). */
+    private synchronized void dropStart() {
+        if (started != null) started.destroy();
+        started = null;
     }
 
     private static Throwable failure(JavaFutureAction<?> stage) {

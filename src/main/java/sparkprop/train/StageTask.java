@@ -12,16 +12,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
 import sparkprop.collective.Chunks;
 import sparkprop.collective.Message;
 import sparkprop.collective.RingMember;
-import sparkprop.collective.StepExchange;
+import sparkprop.collective.PackedLongs;
+import sparkprop.collective.RingExchange;
+import sparkprop.collective.Topology;
 import sparkprop.collective.Token;
-import sparkprop.core.Augment;
-import sparkprop.core.Dropout;
 import sparkprop.core.NetworkSpec;
 import sparkprop.exchange.SparkTransport;
 import sparkprop.exchange.Transport;
@@ -30,33 +31,46 @@ import sparkprop.shards.ShardLayout;
 
 /**
  * What each task of a training stage runs ({@link StageGradients} on the driver): it keeps its
- * partition's cached shards, joins the exchange, and loops until the driver ends the epoch: take
- * its chunk of the step's parameters from the driver, gather the rest from the ring, compute its
- * shards' exact sums ({@link ShardWork}), reduce-scatter them over the ring and send the driver the
- * total of its chunk, which asks for the next step. In a star the driver sends the whole parameters
- * and takes the whole sums. A task blocked waiting wakes every second to see whether Spark killed it.
+ * partition's cached shards, joins the exchange and takes the epoch's steps.
+ * <ul>
+ * <li>In a ring ({@link Topology#RING}) the members run the steps on their own: each starts from
+ *     the launch's state (a Spark broadcast), computes its shards' exact sums ({@link ShardWork}),
+ *     adds them with the others' around the ring ({@link RingMember#allReduce}) and updates its
+ *     replica of the state with the totals ({@link DriverStep}); the reporter tells the driver each
+ *     step's loss and sends the state where asked (every {@code stateEvery} steps and after the
+ *     epoch's last).</li>
+ * <li>In a star each asks the driver for a step, is sent the whole parameters, and sends back its
+ *     whole sums, until the driver ends the epoch.</li>
+ * </ul>
+ * A task blocked waiting wakes every second to see whether Spark killed it, and gives up after the
+ * stall bound.
  */
 final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Object>> implements Serializable {
     private final NetworkSpec spec;
+    private final TrainConfig config;
     private final StepPlan.Run run;
     private final ShardLayout layout;
-    private final Dropout dropout;
-    private final Augment augment;
+    private final int stepsPerEpoch;
     private final String driverHost;
     private final int driverPort;
     private final Token token;
     private final int launch;
-    private final StepExchange.Topology topology;
+    private final Topology topology;
     private final long stallNanos;
     private final LongAccumulator computeNanos;
+    /** A ring's launch: the step it starts at (over the run), the state it starts from ({@link Replica}), every how many steps the driver wants the state. */
+    private final long firstStep;
+    private final Broadcast<byte[]> start;
+    private final int stateEvery;
 
-    StageTask(NetworkSpec spec, TrainConfig config, ShardLayout layout, String driverHost, int driverPort, Token token, int launch,
-              StepExchange.Topology topology, long stallNanos, LongAccumulator computeNanos) {
+    StageTask(NetworkSpec spec, TrainConfig config, ShardLayout layout, int stepsPerEpoch, String driverHost, int driverPort, Token token,
+              int launch, Topology topology, long stallNanos, LongAccumulator computeNanos, long firstStep, Broadcast<byte[]> start,
+              int stateEvery) {
         this.spec = spec;
+        this.config = config;
         this.run = StepPlan.Run.of(config, layout);
         this.layout = layout;
-        this.dropout = config.dropoutRates();
-        this.augment = config.augment();
+        this.stepsPerEpoch = stepsPerEpoch;
         this.driverHost = driverHost;
         this.driverPort = driverPort;
         this.token = token;
@@ -64,6 +78,9 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         this.topology = topology;
         this.stallNanos = stallNanos;
         this.computeNanos = computeNanos;
+        this.firstStep = firstStep;
+        this.start = start;
+        this.stateEvery = stateEvery;
     }
 
     @Override
@@ -72,8 +89,8 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         int member = context.partitionId();
         List<ShardBlock> blocks = new ArrayList<>();
         CollectionConverters.asJava(input).forEachRemaining(blocks::add);
-        // In a star each member is a ring of one: its own chunk is the whole vector.
-        boolean ring = topology == StepExchange.Topology.RING;
+        boolean ring = topology == Topology.RING;
+        // In a star each member is a ring of one.
         Chunks chunks = new Chunks(spec.parameterCount() + GradientSum.VECTOR_EXTRA, ring ? layout.partitions() : 1);
         Transport transport = SparkTransport.here();
         Transport.Connection driver;
@@ -86,29 +103,65 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         String here = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
         try (driver; RingMember around = new RingMember(transport, here, token, launch, ring ? member : 0, chunks, context::killTaskIfInterrupted,
                 stallNanos)) {
-            around.connect(((Message.Ring) ask(driver, new Message.Join(token, launch, member, around.address()), context)).right());
-            // The parameters and the sums, each padded to the vector the ring moves (the sums' loss, count and overflow at its end).
-            float[] params = new float[chunks.length()];
-            long[] values = new long[chunks.length()];
-            int own = chunks.owned(ring ? member : 0);
-            Message next = ask(driver, new Message.Ready(token, launch, member), context);
-            while (next instanceof Message.Step step) {
-                System.arraycopy(step.chunk(), 0, params, chunks.from(own), step.chunk().length);
-                around.allGather(step.step(), params);
-                long start = System.nanoTime();
-                ShardWork.reusedStepGradient(spec, params, blocks.iterator(), run.plan(step.epoch(), step.stepInEpoch()), dropout, augment)
-                        .writeVector(values);
-                computeNanos.add(System.nanoTime() - start);
-                byte[] total = around.reduceScatter(step.step(), values);
-                next = ask(driver, new Message.ChunkSum(token, launch, member, step.step(), total), context);
-            }
-            if (!(next instanceof Message.End)) throw new IllegalStateException("the driver answered with " + next.getClass().getSimpleName());
+            around.connect(((Message.Ring) await(request(driver, new Message.Join(token, launch, member, around.address())), "Join", context)).right());
+            if (ring) ringSteps(member, blocks, around, driver, context);
+            else starSteps(member, blocks, driver, context);
         }
         return CollectionConverters.asScala(Collections.emptyIterator());
     }
 
-    /** Sends {@code message} to the driver and waits for its answer, a second at a time so a killed task stops, at most the stall bound. */
-    private Message ask(Transport.Connection driver, Message message, TaskContext context) {
+    /** The launch's steps, from {@link #firstStep} to the epoch's end, each summed around the ring and applied to this member's replica. */
+    private void ringSteps(int member, List<ShardBlock> blocks, RingMember around, Transport.Connection driver, TaskContext context) {
+        int parameters = spec.parameterCount();
+        Replica replica = Replica.empty(config, parameters);
+        replica.load(start.value());
+        DriverStep update = new DriverStep(config, spec, stepsPerEpoch);
+        int epoch = (int) (firstStep / stepsPerEpoch);
+        long end = (long) (epoch + 1) * stepsPerEpoch;
+        double perExample = FixedPoint.perExample(run.batch());
+        long[] values = new long[parameters + GradientSum.VECTOR_EXTRA];
+        float[] gradient = new float[parameters];
+        CompletableFuture<Message> reported = null;
+        for (long step = firstStep; step < end; step++) {
+            long began = System.nanoTime();
+            ShardWork.reusedStepGradient(spec, replica.params(), blocks.iterator(), run.plan(epoch, (int) (step - (long) epoch * stepsPerEpoch)),
+                    config.dropoutRates(), config.augment()).writeVector(values);
+            computeNanos.add(System.nanoTime() - began);
+            around.allReduce(step, values);
+            // The same mean as the driver's in a star (StageGradients.meanOf) and a job per step's (PackedSum.meanOf).
+            for (int i = 0; i < parameters; i++) gradient[i] = (float) (values[i] * perExample);
+            long loss = values[parameters], overflow = values[parameters + 2];
+            boolean diverged = overflow != 0 || !Double.isFinite(FixedPoint.lossValue(loss));
+            if (!diverged) update.apply(replica.params(), replica.optimizer(), replica.average(), step, gradient);
+            if (member == RingExchange.REPORTER) {
+                boolean wanted = step + 1 == end || (stateEvery > 0 && (step + 1) % stateEvery == 0);
+                // One report in flight: the driver's answer to the last is awaited only when the next is ready.
+                if (reported != null) await(reported, "Report", context);
+                reported = request(driver, new Message.Report(token, launch, member, step,
+                        GradientSum.encodeTotals(loss, values[parameters + 1], overflow), wanted ? replica.encode() : new byte[0]));
+            }
+            if (diverged) break; // every member sees the same totals and stops; the driver fails the run
+        }
+        if (reported != null) await(reported, "Report", context);
+    }
+
+    /** Asks the driver for each step, computes this member's whole sums at its parameters and sends them, until it ends the epoch. */
+    private void starSteps(int member, List<ShardBlock> blocks, Transport.Connection driver, TaskContext context) {
+        long[] values = new long[spec.parameterCount() + GradientSum.VECTOR_EXTRA];
+        Message next = await(request(driver, new Message.Ready(token, launch, member)), "Ready", context);
+        while (next instanceof Message.Step step) {
+            long began = System.nanoTime();
+            ShardWork.reusedStepGradient(spec, step.chunk(), blocks.iterator(), run.plan(step.epoch(), step.stepInEpoch()), config.dropoutRates(),
+                    config.augment()).writeVector(values);
+            computeNanos.add(System.nanoTime() - began);
+            byte[] sums = PackedLongs.encode(values, 0, values.length);
+            next = await(request(driver, new Message.ChunkSum(token, launch, member, step.step(), sums)), "ChunkSum", context);
+        }
+        if (!(next instanceof Message.End)) throw new IllegalStateException("the driver answered with " + next.getClass().getSimpleName());
+    }
+
+    /** Sends {@code message} to the driver; the future holds its answer. */
+    private static CompletableFuture<Message> request(Transport.Connection driver, Message message) {
         CompletableFuture<Message> reply = new CompletableFuture<>();
         driver.request(message.encode(), new Transport.ReplyHandler() {
             @Override
@@ -125,22 +178,28 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
                 reply.completeExceptionally(cause);
             }
         });
-        long start = System.nanoTime();
+        return reply;
+    }
+
+    /** The driver's answer to a {@code what}, waited for a second at a time so a killed task stops, at most the stall bound. */
+    private Message await(CompletableFuture<Message> reply, String what, TaskContext context) {
+        long began = System.nanoTime();
         while (true) {
             try {
                 return reply.get(1, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
                 context.killTaskIfInterrupted();
-                if (System.nanoTime() - start > stallNanos) {
-                    throw new IllegalStateException("the driver did not answer " + message.getClass().getSimpleName() + " of member "
-                            + context.partitionId() + " for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s");
+                if (System.nanoTime() - began > stallNanos) {
+                    throw new IllegalStateException("the driver did not answer " + what + " of member " + context.partitionId() + " for "
+                            + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 context.killTaskIfInterrupted();
-                throw new IllegalStateException("interrupted while waiting for the driver's next step", e);
+                throw new IllegalStateException("interrupted while waiting for the driver's answer to " + what, e);
             } catch (ExecutionException e) {
-                throw new IllegalStateException("the driver's step exchange answered with a failure: " + e.getCause().getMessage(), e.getCause());
+                throw new IllegalStateException("the driver's step exchange answered " + what + " with a failure: " + e.getCause().getMessage(),
+                        e.getCause());
             }
         }
     }

@@ -1,5 +1,6 @@
 package sparkprop.train;
 
+import sparkprop.collective.Topology;
 import sparkprop.core.InputScaling;
 import java.util.ArrayList;
 import java.util.List;
@@ -284,13 +285,29 @@ public final class Trainer {
     public TrainingResult run(TrainingState state, TrainingListener listener, int untilEpoch, Sync mode) {
         TrainingLoop loop = new TrainingLoop(config, spec, layout, stepsPerEpoch, input);
         int[] epoch = {state.epochsDone()}; // the epoch whose steps ran last, for the scoring jobs' descriptions
-        try (TrainingLoop.StepGradients steps = stepGradients(mode)) {
+        try (TrainingLoop.StepGradients steps = stepGradients(mode, listener.stateWantedEvery())) {
             TrainingLoop.StepGradients described = new TrainingLoop.StepGradients() {
                 @Override
                 public GradientSum.Totals compute(float[] params, StepPlan plan, float[] gradient) {
                     epoch[0] = plan.epoch();
                     return SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (plan.epoch() + 1) + "/" + config.epochs() + ", step "
                             + (plan.step() + 1) + "/" + stepsPerEpoch, () -> steps.compute(params, plan, gradient));
+                }
+
+                @Override
+                public boolean replicated() {
+                    return steps.replicated();
+                }
+
+                @Override
+                public GradientSum.Totals step(TrainingState s, StepPlan plan, long globalStep) {
+                    epoch[0] = plan.epoch();
+                    return steps.step(s, plan, globalStep);
+                }
+
+                @Override
+                public boolean stateCurrent() {
+                    return steps.stateCurrent();
                 }
 
                 @Override
@@ -313,6 +330,11 @@ public final class Trainer {
                 @Override
                 public void midEpoch(TrainingState s) {
                     listener.midEpoch(s);
+                }
+
+                @Override
+                public int stateWantedEvery() {
+                    return listener.stateWantedEvery();
                 }
 
                 @Override
@@ -359,11 +381,11 @@ public final class Trainer {
     }
 
     /**
-     * How the stage's tasks combine their sums ({@link StageGradients}): {@code ring} (reduce-scatter and all-gather
-     * among the tasks), {@code star} (each task's whole sums to the driver) or {@code auto} (the default: the ring on a
-     * cluster, where it keeps the driver's link from growing with the executors; the star in local mode, where the
-     * tasks share the driver's JVM and the ring's rounds only add copies: time to 98% on local[*], median of 3, 5.68 s
-     * for the star against 5.92 s for the ring). The same bits either way.
+     * How the stage's tasks combine their sums ({@link StageGradients}, {@link sparkprop.collective.Topology}):
+     * {@code ring} (an all-reduce among the tasks, each updating its replica of the state), {@code star} (each task's
+     * whole sums to the driver, which updates) or {@code auto} (the default: the ring on a cluster, where it keeps the
+     * driver's link from growing with the executors; the star in local mode, where the tasks share the driver's JVM and
+     * the ring's rounds only add copies). The same bits either way.
      */
     public static final String EXCHANGE = "spark.sparkprop.exchange";
 
@@ -372,20 +394,20 @@ public final class Trainer {
         return topology().name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    sparkprop.collective.StepExchange.Topology topology() {
+    Topology topology() {
         String chosen = sc.getConf().get(EXCHANGE, "auto");
         return switch (chosen) {
-            case "ring" -> sparkprop.collective.StepExchange.Topology.RING;
-            case "star" -> sparkprop.collective.StepExchange.Topology.STAR;
-            case "auto" -> sc.isLocal() ? sparkprop.collective.StepExchange.Topology.STAR : sparkprop.collective.StepExchange.Topology.RING;
+            case "ring" -> Topology.RING;
+            case "star" -> Topology.STAR;
+            case "auto" -> sc.isLocal() ? Topology.STAR : Topology.RING;
             default -> throw new BadInputException(EXCHANGE + "=" + chosen + ": expected auto, ring or star");
         };
     }
 
-    /** How steps get their gradients in {@code mode}. */
-    TrainingLoop.StepGradients stepGradients(Sync mode) {
+    /** How steps get their gradients in {@code mode}; a ring brings the driver's state up to date every {@code stateWantedEvery} steps. */
+    TrainingLoop.StepGradients stepGradients(Sync mode, int stateWantedEvery) {
         return switch (mode) {
-            case STAGE -> new StageGradients(sc, train, spec, config, layout, stepsPerEpoch, topology());
+            case STAGE -> new StageGradients(sc, train, spec, config, layout, stepsPerEpoch, topology(), stateWantedEvery);
             case JOBS -> this::stepGradient;
             case AUTO -> throw new IllegalArgumentException("choose the mode first (chooseSync)");
         };

@@ -8,7 +8,8 @@ import sparkprop.shards.ShardLayout;
 
 /**
  * The training loop, written once. Each step it asks for the step's exact mean gradient and lets
- * the {@link DriverStep} update the state; after each epoch it scores the model and offers it to
+ * the {@link DriverStep} update the state (or, in a ring, the tasks take the step and update
+ * their replicas of the state themselves); after each epoch it scores the model and offers it to
  * the selection. Where a step's gradient comes from (this thread, a Spark job per step, or the
  * tasks of a long-running stage) is the only thing that differs between the plain loop and the
  * Spark loops, so they end in the same bits.
@@ -18,6 +19,28 @@ final class TrainingLoop {
     interface StepGradients extends AutoCloseable {
         /** Writes the mean gradient of step {@code plan} at {@code params} into {@code gradient}; returns its loss and count. */
         GradientSum.Totals compute(float[] params, StepPlan plan, float[] gradient);
+
+        /**
+         * Whether this source's tasks update replicas of the state themselves (a ring's members): the loop then calls
+         * {@link #step} instead of {@link #compute} and updating.
+         */
+        default boolean replicated() {
+            return false;
+        }
+
+        /**
+         * Takes step {@code plan} (number {@code globalStep} over the run) from {@code state} on the tasks' replicas and
+         * returns its loss and count; the driver's {@code state} is brought up to the step where {@link #stateCurrent}
+         * says so, and always after an epoch's last step. Only for a {@link #replicated} source.
+         */
+        default GradientSum.Totals step(TrainingState state, StepPlan plan, long globalStep) {
+            throw new UnsupportedOperationException("the driver updates the state of " + getClass().getSimpleName());
+        }
+
+        /** Whether the driver's state is that after the last step taken (always, unless {@link #replicated}). */
+        default boolean stateCurrent() {
+            return true;
+        }
 
         /** The epoch's last step is done: whatever holds the executors for steps lets them go, so the model can be scored. */
         default void epochDone() {
@@ -71,22 +94,25 @@ final class TrainingLoop {
             // A run resumed from a checkpoint taken within an epoch continues at its next step.
             for (int step = state.epochProgress().stepsDone(); step < stepsPerEpoch; step++) {
                 StepPlan plan = new StepPlan(config.seed(), config.validation(), epoch, step, config.batchSize(), layout);
+                long global = (long) epoch * stepsPerEpoch + step;
                 long asked = System.nanoTime();
-                GradientSum.Totals sum = gradients.compute(state.params(), plan, gradient);
+                GradientSum.Totals sum = gradients.replicated() ? gradients.step(state, plan, global)
+                        : gradients.compute(state.params(), plan, gradient);
                 long summed = System.nanoTime();
                 gradientNanos += summed - asked;
                 if (sum.diverged() || !Double.isFinite(sum.lossSum())) {
                     throw new TrainingDivergedException("training diverged at epoch " + (epoch + 1) + ", step " + (step + 1)
                             + ": the loss became NaN or infinite; try a lower --learning-rate (now " + config.learningRate() + ")");
                 }
-                rate = driver.apply(state, (long) epoch * stepsPerEpoch + step, gradient);
+                // A ring's members have updated their replicas; the driver only follows the schedule.
+                rate = gradients.replicated() ? driver.schedule().rate(global) : driver.apply(state, global, gradient);
                 updateNanos += System.nanoTime() - summed;
                 state.endStep(sum.lossSum(), sum.examples());
                 seenHere += sum.examples();
                 TrainingState.Progress done = state.epochProgress();
                 listener.stepFinished(epoch, step, stepsPerEpoch, done.lossSum() / done.examples(), done.examples(),
                         (System.nanoTime() - epochStart) / 1e9);
-                if (step + 1 < stepsPerEpoch) listener.midEpoch(state);
+                if (step + 1 < stepsPerEpoch && gradients.stateCurrent()) listener.midEpoch(state);
             }
             TrainingState.Progress epochDone = state.epochProgress();
             double lossSum = epochDone.lossSum();

@@ -17,7 +17,8 @@ class MessageTest {
         List<Message> all = List.of(new Message.Join(TOKEN, 3, 1, "10.0.0.7:41234"), new Message.Ready(TOKEN, 3, 2),
                 new Message.ChunkSum(TOKEN, 3, 0, 12345678901L, new byte[]{1, 2, 3}), new Message.Ring("h:1"), new Message.Ring(""),
                 new Message.Step(7, 1, 2, new float[]{1.5f, -0f, Float.MIN_VALUE}), new Message.End(),
-                new Message.Partial(TOKEN, 4, 9, 2, new byte[]{0, 0}), new Message.Gathered(TOKEN, 4, 9, 0, new float[]{3f}), new Message.Ack());
+                new Message.Partial(TOKEN, 4, 9, 2, new byte[]{0, 0}), new Message.Gathered(TOKEN, 4, 9, 0, new byte[]{3}), new Message.Ack(),
+                new Message.Report(TOKEN, 2, 0, 77, new byte[]{1, 2}, new byte[]{3, 4, 5}), new Message.Report(TOKEN, 2, 0, 78, new byte[24], new byte[0]));
         for (Message m : all) {
             Message back = Message.decode(m.encode());
             assertEquals(m.getClass(), back.getClass());
@@ -35,7 +36,14 @@ class MessageTest {
                 assertEquals(List.of(p.launch(), p.step(), p.round()), List.of(b.launch(), b.step(), b.round()));
                 assertArrayEquals(p.packed(), b.packed());
             } else if (m instanceof Message.Gathered g) {
-                assertArrayEquals(g.values(), ((Message.Gathered) back).values());
+                Message.Gathered b = (Message.Gathered) back;
+                assertEquals(List.of(g.launch(), g.step(), g.round()), List.of(b.launch(), b.step(), b.round()));
+                assertArrayEquals(g.packed(), b.packed());
+            } else if (m instanceof Message.Report r) {
+                Message.Report b = (Message.Report) back;
+                assertEquals(List.of(r.launch(), r.member(), r.step()), List.of(b.launch(), b.member(), b.step()));
+                assertArrayEquals(r.totals(), b.totals());
+                assertArrayEquals(r.state(), b.state());
             } else {
                 assertEquals(m, back);
             }

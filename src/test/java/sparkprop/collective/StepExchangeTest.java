@@ -8,20 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import sparkprop.collective.StepExchange.Action;
 
 /**
- * The driver's side of the exchange, driven by scripted message sequences: a launch from join to
+ * The driver's side of the star, driven by scripted message sequences: a launch from join to
  * end, and what is refused (late, duplicated, reordered, from a dead launch or from outside) without
  * changing what completes a step. A reply handle is the member's name.
  */
 class StepExchangeTest {
     static final Token TOKEN = MessageTest.TOKEN;
-    /** 10 values in 3 chunks: [0,3), [3,6), [6,10); member m owns chunk (m+1) mod 3. */
-    static final Chunks CHUNKS = new Chunks(10, 3);
     static final float[] PARAMS = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
 
-    StepExchange<String> exchange = new StepExchange<>(TOKEN, CHUNKS, StepExchange.Topology.RING);
+    StepExchange<String> exchange = new StepExchange<>(TOKEN, 10, 3);
 
     List<Action<String>> receive(String who, Message m) {
         return exchange.receive(m, who);
@@ -33,8 +30,8 @@ class StepExchangeTest {
         assertEquals(List.of(), receive("m0", new Message.Join(TOKEN, launch, 0, "a:1")));
         assertEquals(List.of(), receive("m1", new Message.Join(TOKEN, launch, 1, "b:2")));
         List<Action<String>> rings = receive("m2", new Message.Join(TOKEN, launch, 2, "c:3"));
-        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring("b:2")), new Action.Send<>("m1", new Message.Ring("c:3")),
-                new Action.Send<>("m2", new Message.Ring("a:1"))), rings);
+        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring("")), new Action.Send<>("m1", new Message.Ring("")),
+                new Action.Send<>("m2", new Message.Ring(""))), rings, "a star has no neighbours");
         List<Action<String>> actions = new ArrayList<>(receive("m0", new Message.Ready(TOKEN, launch, 0)));
         actions.addAll(receive("m1", new Message.Ready(TOKEN, launch, 1)));
         actions.addAll(receive("m2", new Message.Ready(TOKEN, launch, 2)));
@@ -45,7 +42,7 @@ class StepExchangeTest {
         return new Message.ChunkSum(TOKEN, launch, member, step, new byte[]{(byte) member});
     }
 
-    /** The chunk of parameters sent to each member, by member, checking every action is a Step of {@code step}. */
+    /** The parameters sent to each member, by member, checking every action is a Step of {@code step}. */
     static List<float[]> stepsSent(List<Action<String>> actions, long step) {
         List<float[]> chunks = new ArrayList<>(List.of(new float[0], new float[0], new float[0]));
         for (Action<String> a : actions) {
@@ -60,10 +57,7 @@ class StepExchangeTest {
     @Test
     void aLaunchFromJoinToEnd() {
         assertEquals(List.of(), formRing(), "no step is open yet");
-        List<float[]> sent = stepsSent(exchange.open(0, 0, 0, PARAMS), 0);
-        assertArrayEquals(new float[]{3, 4, 5}, sent.get(0)); // member 0 owns chunk 1
-        assertArrayEquals(new float[]{6, 7, 8, 9}, sent.get(1));
-        assertArrayEquals(new float[]{0, 1, 2}, sent.get(2));
+        for (float[] sent : stepsSent(exchange.open(0, 0, 0, PARAMS), 0)) assertArrayEquals(PARAMS, sent, "every member gets the whole vector");
         assertEquals(List.of(), receive("m1", sum(0, 1, 0)));
         assertEquals(List.of(), receive("m0", sum(0, 0, 0)));
         List<Action<String>> done = receive("m2", sum(0, 2, 0));
@@ -97,9 +91,9 @@ class StepExchangeTest {
         assertRefused(receive("x", sum(0, 0, 4)), "sums of step 4 from member 0 while step 5 is open");
         assertEquals(List.of(), receive("m0", sum(0, 0, 5)));
         assertRefused(receive("x", sum(0, 0, 5)), "sums of step 5 from member 0 while step 5 is open and its sums are in");
-        assertRefused(receive("x", sum(0, 3, 5)), "no member 3 in a ring of 3");
+        assertRefused(receive("x", sum(0, 3, 5)), "no member 3 in a stage of 3");
         assertRefused(receive("x", new Message.ChunkSum(new Token(1, 2), 0, 1, 5, new byte[0])), "refused: not a task of this run");
-        assertRefused(receive("x", new Message.Partial(TOKEN, 0, 5, 0, new byte[0])), "refused: Partial is not a message for the driver");
+        assertRefused(receive("x", new Message.Partial(TOKEN, 0, 5, 0, new byte[0])), "refused: Partial is not a message for the star's driver");
         assertEquals(List.of(), receive("m1", sum(0, 1, 5)));
         Action.Complete<String> complete = (Action.Complete<String>) receive("m2", sum(0, 2, 5)).get(0);
         assertArrayEquals(new byte[]{0}, complete.sums()[0], "the first sums of member 0 count, not the duplicate");
@@ -118,7 +112,7 @@ class StepExchangeTest {
         assertRefused(receive("x", new Message.Join(TOKEN, 0, 1, "b:2")), "the stage of launch 0 was replaced by launch 1");
         // The new launch's members get step 8 again, and only their sums complete it.
         List<float[]> again = stepsSent(formRing(), 8);
-        assertArrayEquals(new float[]{3, 4, 5}, again.get(0));
+        assertArrayEquals(PARAMS, again.get(0));
         receive("m0", sum(1, 0, 8));
         receive("m1", sum(1, 1, 8));
         Action.Complete<String> complete = (Action.Complete<String>) receive("m2", sum(1, 2, 8)).get(0);
@@ -140,26 +134,12 @@ class StepExchangeTest {
     }
 
     @Test
-    void aRingOfOneSendsTheWholeVectorAndNoNeighbour() {
-        StepExchange<String> alone = new StepExchange<>(TOKEN, new Chunks(4, 1), StepExchange.Topology.RING);
+    void theVectorSentIsPaddedPastTheParameters() {
+        StepExchange<String> alone = new StepExchange<>(TOKEN, 4, 1);
         assertEquals(List.of(new Action.Send<>("m0", new Message.Ring(""))), alone.receive(new Message.Join(TOKEN, 0, 0, ""), "m0"));
         alone.receive(new Message.Ready(TOKEN, 0, 0), "m0");
         Message.Step step = (Message.Step) ((Action.Send<String>) alone.open(0, 0, 0, new float[]{1, 2, 3}).get(0)).message();
-        assertArrayEquals(new float[]{1, 2, 3, 0}, step.chunk(), "the vector is padded past the parameters");
-    }
-
-    @Test
-    void aStarSendsEveryMemberTheWholeVectorAndNoNeighbour() {
-        StepExchange<String> star = new StepExchange<>(TOKEN, CHUNKS, StepExchange.Topology.STAR);
-        star.receive(new Message.Join(TOKEN, 0, 0, ""), "m0");
-        star.receive(new Message.Join(TOKEN, 0, 1, ""), "m1");
-        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring("")), new Action.Send<>("m1", new Message.Ring("")),
-                new Action.Send<>("m2", new Message.Ring(""))), star.receive(new Message.Join(TOKEN, 0, 2, ""), "m2"));
-        star.receive(new Message.Ready(TOKEN, 0, 0), "m0");
-        star.receive(new Message.Ready(TOKEN, 0, 1), "m1");
-        star.receive(new Message.Ready(TOKEN, 0, 2), "m2");
-        for (float[] sent : stepsSent(star.open(0, 0, 0, PARAMS), 0)) assertArrayEquals(PARAMS, sent);
-        assertEquals(List.of(0, 10), List.of(star.from(1), star.to(1)));
+        assertArrayEquals(new float[]{1, 2, 3, 0}, step.chunk());
     }
 
     @Test

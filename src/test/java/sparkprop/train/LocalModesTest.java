@@ -78,16 +78,55 @@ class LocalModesTest {
         sumsOverTasksGiveTheSameBits(conf -> conf.set("spark.sparkprop.exchange", "star"));
     }
 
-    /** The same with the ring (the default exchange): five members, over sockets and in process, and a member killed mid-epoch. */
+    /**
+     * The same with the ring (the default exchange on a cluster), whose members update replicas of the state: five
+     * members, over sockets and in process, and a member killed mid-epoch.
+     */
     @Test
     void sumsAroundARingOfTasksGiveTheSameBits() throws Exception {
         sumsOverTasksGiveTheSameBits(conf -> conf.set("spark.sparkprop.exchange", "ring"));
     }
 
+    /**
+     * A ring's members keep the state; the driver gets it every {@code stateWantedEvery} steps (a run's checkpoints
+     * within an epoch), equal to a job per step's state after the same step, for every part of the state: the
+     * parameters, Adam's arrays and step count, the average, under max-norm.
+     */
+    @Test
+    void aRingBringsTheDriversStateUpToDateWhereAsked() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
+        String[] settings = {"layers", "64,20,10", "shards", "6", "batch-size", "30", "epochs", "2", "seed", "5", "optimizer", "adam",
+                "learning-rate", "0.01", "max-norm", "2.5", "ema", "0.9", "input-dropout", "0.1", "partitions", "3"};
+        java.util.Map<Long, byte[]> jobs = new java.util.TreeMap<>(), ring = new java.util.TreeMap<>();
+        float[] byJobs = trainWith("local[3]", data, conf -> { }, Sync.JOBS, sc -> statesEvery(4, jobs), settings);
+        float[] byRing = trainWith("local[3]", data, conf -> conf.set("spark.sparkprop.exchange", "ring"), Sync.STAGE, sc -> statesEvery(4, ring),
+                settings);
+        assertArrayEquals(byJobs, byRing);
+        assertTrue(ring.size() >= 2 && ring.size() < jobs.size() / 3, "states within the epochs, only where asked: " + ring.keySet());
+        for (java.util.Map.Entry<Long, byte[]> state : ring.entrySet()) {
+            assertArrayEquals(jobs.get(state.getKey()), state.getValue(), "the state after epoch*1000+step " + state.getKey());
+        }
+    }
+
+    /** A listener that asks for the state every {@code every} steps and keeps each it is offered, encoded, by epochs*1000 + steps done. */
+    private static TrainingListener statesEvery(int every, java.util.Map<Long, byte[]> states) {
+        return new TrainingListener() {
+            @Override
+            public int stateWantedEvery() {
+                return every;
+            }
+
+            @Override
+            public void midEpoch(TrainingState state) {
+                states.put((long) state.epochsDone() * 1000 + state.epochProgress().stepsDone(), Replica.of(state).encode());
+            }
+        };
+    }
+
     private void sumsOverTasksGiveTheSameBits(Consumer<SparkConf> exchange) throws Exception {
         Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 500, 100, 8, false, 6).toString(), new Configuration());
         String[] settings = {"layers", "64,20,10", "shards", "7", "batch-size", "35", "epochs", "2", "seed", "3", "validation", "40",
-                "dropout", "0.2", "partitions", "5"};
+                "dropout", "0.2", "max-norm", "2.5", "ema", "0.9", "partitions", "5"};
         float[] jobs = trainWith("local[5]", data, conf -> { }, Sync.JOBS, settings);
         for (String inProcess : new String[]{"true", "false"}) {
             float[] tree = trainWith("local[5]", data, conf -> exchange.accept(conf.set("spark.sparkprop.exchange.inProcess", inProcess)),
@@ -135,7 +174,7 @@ class LocalModesTest {
         try {
             Trainer trainer = TestConfigs.trainer(sc, data, settings);
             if (mode == Sync.STAGE) {
-                try (TrainingLoop.StepGradients steps = trainer.stepGradients(Sync.STAGE)) {
+                try (TrainingLoop.StepGradients steps = trainer.stepGradients(Sync.STAGE, 0)) {
                     assertTrue(steps instanceof StageGradients, steps.getClass().getName());
                 }
             }
