@@ -18,12 +18,16 @@ final class Failures {
     private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
 
     static final int INTERNAL_ERROR = 1;
+    /** 128 + SIGINT, what shells report for Ctrl-C. */
+    static final int INTERRUPTED = 130;
 
     private Failures() {
     }
 
     static int report(Throwable e, PrintWriter err) {
         LOG.error("command failed", e);
+        // Interrupted: the line is out, and the JVM ends with the signal's status; Spark's shutdown errors are noise.
+        if (Interruption.happened()) return INTERRUPTED;
         Throwable userError = userError(e);
         if (userError != null) {
             err.println("error: " + userError.getMessage());

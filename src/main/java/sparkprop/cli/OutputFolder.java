@@ -51,7 +51,24 @@ final class OutputFolder {
         if (target.exists() && !overwrite) throw new BadInputException("--out " + target + ": already exists (use --overwrite to replace it)");
         OutputFolder folder = new OutputFolder(target);
         folder.staging.delete(); // left by a job of ours that died before its commit
+        folder.checkWritable();
         return folder;
+    }
+
+    /**
+     * Fails fast, before the job's work, where the results could not be written: writes and removes a probe in the
+     * staging place. A read-only or vanished parent folder is the user's to fix, said in one line.
+     */
+    private void checkWritable() {
+        try {
+            staging.mkdirs();
+            staging.child("probe").write(new byte[0]);
+            staging.delete();
+        } catch (IOException | RuntimeException e) {
+            throw new BadInputException("--out " + target + ": cannot write in " + target.parent() + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + "); choose a folder you can write to"
+                    + " (nothing was written)");
+        }
     }
 
     /** The job's inputs by option name, in the order they are checked and named in messages. */

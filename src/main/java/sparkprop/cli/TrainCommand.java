@@ -33,6 +33,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume-if-exists", description = "Continue the run in --out if it holds a checkpoint of this configuration, start fresh if "
             + "--out is empty or absent, refuse anything else: the same command line serves a first start and a restart (spark-submit --supervise).")
     boolean resumeIfExists;
+    @Option(names = "--allow-other-data", description = "With --resume or --resume-if-exists: continue even though --data is not the data the "
+            + "checkpoint was trained on (other examples, counts or test split), which is refused otherwise.")
+    boolean allowOtherData;
     @Option(names = "--stop-after", paramLabel = "EPOCHS", description = "Stop after this many epochs in all, leaving a checkpoint to --resume.")
     Integer stopAfter;
 
@@ -82,7 +85,8 @@ final class TrainCommand implements Callable<Integer> {
             run = resumeIfExists ? TrainingRun.resumeIfExists(hyperparameters, runSettings, chosen, explicitMaster, stopAfter)
                     : TrainingRun.start(hyperparameters, runSettings, chosen, explicitMaster, stopAfter);
         }
-        run.execute(System.out);
+        if (allowOtherData && resume == null && !resumeIfExists) throw new BadInputException("--allow-other-data: only with --resume or --resume-if-exists");
+        run.allowOtherData(allowOtherData).execute(System.out);
         return 0;
     }
 

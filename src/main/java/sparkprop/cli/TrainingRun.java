@@ -20,6 +20,7 @@ import sparkprop.eval.ReportPage;
 import sparkprop.eval.TrainingCurves;
 import sparkprop.storage.Location;
 import sparkprop.train.Checkpoint;
+import sparkprop.train.DataIdentity;
 import sparkprop.train.DataSizeDefaults;
 import sparkprop.train.Options;
 import sparkprop.train.EpochMetrics;
@@ -53,6 +54,11 @@ final class TrainingRun {
     private String resumedKernel;
     /** How this run computes sgemm, written into each checkpoint; known once Spark is up. */
     private Checkpoint.Blas blas = Checkpoint.Blas.UNKNOWN;
+    /** What identifies the data the resumed checkpoint was trained on (null when fresh, or from before identities were recorded). */
+    private DataIdentity resumedIdentity;
+    /** The data this run trains on, once cached; its checkpoints record it. */
+    private DataIdentity identity;
+    private boolean allowOtherData;
     private final int untilEpoch;
 
     private TrainingRun(TrainConfig config, Set<String> chosen, RunSettings settings, String explicitMaster, RunData data, RunFolder folder,
@@ -178,7 +184,27 @@ final class TrainingRun {
         int until = stopAfter == null ? config.epochs() : Math.max(stopAfter, loaded.state().epochsDone());
         TrainingRun continued = new TrainingRun(config, Set.copyOf(Options.keys()), run, explicitMaster, data, folder, loaded.state(), until);
         continued.resumedKernel = loaded.blasKernel();
+        continued.resumedIdentity = loaded.identity();
         return continued;
+    }
+
+    /**
+     * A resumed run must continue on the data its checkpoint was trained on: other data (more or fewer examples, other
+     * examples, another test split) changes the steps per epoch and what the kept model was chosen on. Refused, naming
+     * the difference, unless --allow-other-data; even then a checkpoint within an epoch needs that step to exist.
+     */
+    private void checkSameData(Trainer trainer, TrainingState state, PrintStream out) {
+        if (resumedIdentity == null) return; // a checkpoint from before identities were recorded
+        List<String> differences = identity.differencesFrom(resumedIdentity);
+        if (differences.isEmpty()) return;
+        String what = "the checkpoint in " + folder.dir + " was trained on other data than " + settings.data() + ": " + String.join("; ", differences);
+        if (!allowOtherData) throw new BadInputException("--resume: " + what + " (--allow-other-data continues on this data anyway)");
+        int stepsDone = state.epochProgress().stepsDone();
+        if (stepsDone >= trainer.stepsPerEpoch()) {
+            throw new BadInputException("--allow-other-data: the checkpoint is " + stepsDone + " steps into epoch " + (state.epochsDone() + 1)
+                    + " and this data has " + trainer.stepsPerEpoch() + " steps an epoch; resume from a checkpoint at an epoch's end");
+        }
+        out.println("note: " + what + "; continuing on it, as --allow-other-data asks");
     }
 
     /** Files' width and size come from their headers: the config fitted to them where the user did not choose. */
@@ -202,6 +228,12 @@ final class TrainingRun {
     /** The master Spark will use: the command line's when given, else spark-submit's (a system property), else the settings'. */
     private static String effectiveMaster(RunSettings settings, String explicitMaster) {
         return explicitMaster != null ? explicitMaster : System.getProperty("spark.master", settings.master());
+    }
+
+    /** Lets a resumed run continue on data other than its checkpoint's (--allow-other-data), which is refused otherwise. */
+    TrainingRun allowOtherData(boolean allow) {
+        this.allowOtherData = allow;
+        return this;
     }
 
     /** Trains, prints progress and result lines to {@code out}, and leaves the folder complete. */
@@ -232,6 +264,8 @@ final class TrainingRun {
                     opened.trainCount(), opened.testCount(), config.batchSize(), config.shards(), trainer.layout().partitions(),
                     trainer.slots().describe(), trainer.stepsPerEpoch(), sc.master(), Blas.describe(), (System.nanoTime() - started) / 1e9);
             out.println(trainer.trainCache().describe("training data"));
+            identity = trainer.dataIdentity();
+            if (resumed != null) checkSameData(trainer, state, out);
             blas = new Checkpoint.Blas(SparkContexts.executorKernel(sc), trainer.executorBlas());
             if (resumedKernel != null && !resumedKernel.equals(blas.kernel())) {
                 out.println("note: the checkpoint was trained with BLAS kernel " + resumedKernel + " and this run uses " + blas.kernel()
@@ -239,8 +273,18 @@ final class TrainingRun {
             }
             Sync.Choice sync = trainer.chooseSync(settings.sync());
             if (sync.note() != null) out.println(sync.note());
+            String open = trainer.openExchangeWarning(sync.mode());
+            if (open != null) out.println(open);
             folder.writeMetrics(state.history()); // a crash after an epoch's metrics but before its checkpoint leaves a line too many
-            TrainingResult result = trainer.run(state, new EpochWriter(trainer, config, new ConsoleProgress(config.epochs(), out)), untilEpoch, sync.mode());
+            EpochWriter writer = new EpochWriter(trainer, config, new ConsoleProgress(config.epochs(), out));
+            Interruption.at("interrupted before the first step; " + writer.continuation);
+            Interruption.install();
+            TrainingResult result;
+            try {
+                result = trainer.run(state, writer, untilEpoch, sync.mode());
+            } finally {
+                Interruption.at(null);
+            }
             boolean complete = isComplete(config, state);
             boolean stoppedEarly = result.stoppedEarly() || state.selection().shouldStop(config.patience());
             String sha = folder.saveModel(result.model());
@@ -290,6 +334,8 @@ final class TrainingRun {
      * step of the run.
      */
     private final class EpochWriter implements TrainingListener {
+        /** How an interrupted run continues, said after where it was (Interruption). */
+        private String continuation;
         private final Trainer trainer;
         private final TrainConfig config;
         private final TrainingListener console;
@@ -298,11 +344,18 @@ final class TrainingRun {
             this.trainer = trainer;
             this.config = config;
             this.console = console;
+            this.continuation = resumed != null ? "resume with --resume " + folder.dir + ", from the checkpoint after " + position(resumed)
+                    : "it had no checkpoint yet: nothing to resume (a checkpoint is written after each epoch, or every --checkpoint-every steps)";
+        }
+
+        private void checkpointed(TrainingState state) {
+            continuation = "resume with --resume " + folder.dir + ", from the checkpoint after " + position(state);
         }
 
         @Override
         public void stepFinished(int epoch, int step, int steps, double meanLoss, long examplesSoFar, double secondsSoFar) {
             console.stepFinished(epoch, step, steps, meanLoss, examplesSoFar, secondsSoFar);
+            Interruption.at("interrupted at epoch " + (epoch + 1) + ", step " + (step + 1) + " of " + steps + "; " + continuation);
         }
 
         @Override
@@ -316,10 +369,11 @@ final class TrainingRun {
             long step = (long) state.epochsDone() * trainer.stepsPerEpoch() + state.epochProgress().stepsDone();
             if (every == 0 || step % every != 0) return;
             try {
-                folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), blas, state));
+                folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), blas, identity, state));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write to the run folder " + folder.dir, e);
             }
+            checkpointed(state);
         }
 
         @Override
@@ -330,10 +384,11 @@ final class TrainingRun {
                 if (state.selection().bestEpoch() == metrics.epoch()) {
                     folder.saveModel(trainer.model(state.selection().bestParams()));
                 }
-                folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), blas, state));
+                folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), blas, identity, state));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write to the run folder " + folder.dir, e);
             }
+            checkpointed(state);
             console.epochFinished(metrics, state);
         }
     }

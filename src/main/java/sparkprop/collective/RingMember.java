@@ -98,25 +98,27 @@ public final class RingMember implements AutoCloseable {
     public void allReduce(long step, long[] values) {
         int n = chunks.members();
         if (n == 1) return;
+        // The right neighbour's acknowledgements are awaited once, after the last round, not in each: a connection
+        // delivers in order, and a round then costs one transfer, not a transfer and a round trip.
+        java.util.List<CompletableFuture<Void>> sent = new java.util.ArrayList<>(2 * (n - 1));
         for (int round = 0; round < n - 1; round++) {
             int send = Math.floorMod(member - round, n), receive = Math.floorMod(member - round - 1, n);
-            CompletableFuture<Void> sent = send(new Message.Partial(token, launch, step, round, PackedLongs.encode(values, chunks.from(send), chunks.to(send))));
+            sent.add(send(new Message.Partial(token, launch, step, round, PackedLongs.encode(values, chunks.from(send), chunks.to(send)))));
             Message.Partial in = (Message.Partial) await(step, round, Message.Partial.class);
             PackedLongs.addInto(in.packed(), 0, chunks.size(receive), values, chunks.from(receive));
-            awaitSent(sent);
         }
         // Each total is packed once, by its owner, and passed on as it came.
         int own = chunks.owned(member);
         byte[] pass = PackedLongs.encode(values, chunks.from(own), chunks.to(own));
         for (int round = 0; round < n - 1; round++) {
             int receive = Math.floorMod(member - round, n);
-            CompletableFuture<Void> sent = send(new Message.Gathered(token, launch, step, round, pass));
+            sent.add(send(new Message.Gathered(token, launch, step, round, pass)));
             Message.Gathered in = (Message.Gathered) await(step, round, Message.Gathered.class);
             java.util.Arrays.fill(values, chunks.from(receive), chunks.to(receive), 0L);
             PackedLongs.addInto(in.packed(), 0, chunks.size(receive), values, chunks.from(receive));
-            awaitSent(sent);
             pass = in.packed();
         }
+        for (CompletableFuture<Void> s : sent) awaitSent(s);
     }
 
     private CompletableFuture<Void> send(Message message) {

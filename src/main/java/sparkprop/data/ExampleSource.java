@@ -12,6 +12,11 @@ public interface ExampleSource extends Serializable {
     /** Where the data is, for messages. */
     String name();
 
+    /** Where the labels are, for messages about a label: the labels file of an IDX pair, else {@link #name}. */
+    default String labelsName() {
+        return name();
+    }
+
     int count();
 
     /** Pixels per example: 784 for MNIST, 1024 for the 32x32 bitmaps. */

@@ -52,6 +52,11 @@ public record IdxSource(String images, String labels, int count, int width, bool
     }
 
     @Override
+    public String labelsName() {
+        return labels;
+    }
+
+    @Override
     public boolean splittable() {
         return !compressed;
     }

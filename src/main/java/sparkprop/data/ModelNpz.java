@@ -125,6 +125,16 @@ public final class ModelNpz {
             float[] params = new float[spec.parameterCount()];
             for (int l = 0; l < layers; l++) {
                 float[] w = floats.get("W" + (l + 1));
+                // A NaN or infinite weight would answer NaN for every picture: refused here, by array and place.
+                for (String part : new String[]{"W", "b"}) {
+                    float[] values = floats.get(part + (l + 1));
+                    for (int i = 0; i < values.length; i++) {
+                        if (!Float.isFinite(values[i])) {
+                            throw new DataException(name + ": " + part + (l + 1) + " holds " + values[i] + " at flat index " + i
+                                    + "; a model's weights must be finite numbers");
+                        }
+                    }
+                }
                 int in = sizes[l], out = sizes[l + 1], offset = spec.weightOffset(l);
                 for (int i = 0; i < in; i++) {
                     for (int j = 0; j < out; j++) params[offset + i * out + j] = outIn ? w[j * in + i] : w[i * out + j];

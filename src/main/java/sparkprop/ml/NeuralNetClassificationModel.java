@@ -147,8 +147,28 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
         return model.spec().outputSize();
     }
 
+    /**
+     * Why a row's features cannot be scored, or null: none (null), another width, or a value float32 cannot hold (NaN,
+     * infinite, beyond +-3.4e38). The rows {@code fit} refuses are refused here too, rather than scored as class 0.
+     */
+    static String badFeatures(Vector v, int width, String column) {
+        if (v == null) return "featuresCol '" + column + "': a row has no features (null)";
+        if (v.size() != width) return "featuresCol '" + column + "': a row has " + v.size() + " values but the model takes " + width;
+        double[] values = v.toArray();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite((float) values[i])) {
+                return "featuresCol '" + column + "': a row holds " + values[i] + " at position " + i + (Double.isNaN(values[i])
+                        ? " (a missing or non-numeric value)" : Double.isFinite(values[i]) ? " (beyond float32's range, +-3.4e38)" : "")
+                        + "; drop or fill such rows first (fit refuses them too)";
+            }
+        }
+        return null;
+    }
+
     @Override
     public Vector predictRaw(Vector features) {
+        String bad = badFeatures(features, numFeatures(), getFeaturesCol());
+        if (bad != null) throw new sparkprop.core.BadInputException(bad);
         float[] x = new float[numFeatures()];
         double[] v = features.toArray();
         float scale = model.input().scale();
@@ -188,6 +208,7 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
         Model m = model;
         int width = numFeatures();
         float scale = m.input().scale();
+        String column = getFeaturesCol();
         MapPartitionsFunction<Row, Row> score = rows -> new Iterator<>() {
             private final List<Row> pending = new ArrayList<>();
             private final List<Row> ready = new ArrayList<>();
@@ -204,9 +225,8 @@ public final class NeuralNetClassificationModel extends ProbabilisticClassificat
                 float[] x = new float[n * width];
                 for (int j = 0; j < n; j++) {
                     Vector v = (Vector) pending.get(j).get(featuresAt);
-                    if (v.size() != width) {
-                        throw new sparkprop.core.BadInputException("featuresCol: a row has " + v.size() + " values but the model takes " + width);
-                    }
+                    String bad = badFeatures(v, width, column);
+                    if (bad != null) throw new sparkprop.core.BadInputException(bad);
                     double[] values = v.toArray();
                     for (int i = 0; i < width; i++) x[j * width + i] = (float) values[i] * scale;
                 }

@@ -294,6 +294,8 @@ public final class NeuralNetClassifier extends ProbabilisticClassifier<Vector, N
             }
             Sync.Choice mode = trainer.chooseSync(Sync.parse(getOrDefault(sync())));
             if (mode.note() != null) LOG.warn(mode.note());
+            String open = trainer.openExchangeWarning(mode.mode());
+            if (open != null) LOG.warn(open.substring("warning: ".length()));
             TrainingResult result = trainer.run(state, checkpoints == null ? new TrainingListener() { } : checkpoints.writer(), config.epochs(),
                     mode.mode());
             return new NeuralNetClassificationModel(uid(), result.model())

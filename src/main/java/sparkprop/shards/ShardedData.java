@@ -45,7 +45,58 @@ public final class ShardedData {
     }
 
     private static ShardBlock readShard(ExampleSource source, ShardLayout layout, int shard, int classes, HadoopConf conf, Examples examples) {
-        examples.checkLabels(classes, source.name(), layout.shardStart(shard));
+        examples.checkLabels(classes, source.labelsName(), layout.shardStart(shard));
         return new ShardBlock(shard, layout.shardStart(shard), examples);
+    }
+
+    /** How many examples blocks hold, and their {@link #digest}. */
+    public record Digest(long examples, byte[] sha256) {
+    }
+
+    /**
+     * A digest of every example in {@code blocks}, whatever the shards and partitions: each example's CRC-32C (its
+     * pixels or values, its label) is mixed with its index and the mixes added, an order-free sum, then hashed with
+     * the count and width. One pass over the cached blocks, at memory speed.
+     */
+    public static Digest digest(JavaRDD<ShardBlock> blocks) {
+        List<long[]> parts = blocks.map(b -> {
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            Examples e = b.examples();
+            int w = e.width();
+            java.nio.ByteBuffer floats = e.values() == null ? null : java.nio.ByteBuffer.allocate(4 * w).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            long sum = 0;
+            for (int i = 0; i < e.count(); i++) {
+                crc.reset();
+                if (e.pixels() != null) crc.update(e.pixels(), i * w, w);
+                if (floats != null) {
+                    floats.clear();
+                    floats.asFloatBuffer().put(e.values(), i * w, w);
+                    crc.update(floats);
+                }
+                crc.update(e.labels()[i]);
+                sum += mix(((long) (b.firstExample() + i) << 32) ^ crc.getValue());
+            }
+            return new long[]{e.count(), w, sum};
+        }).collect();
+        long examples = 0, width = 0, sum = 0;
+        for (long[] p : parts) {
+            examples += p[0];
+            width = Math.max(width, p[1]);
+            sum += p[2];
+        }
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(java.nio.ByteBuffer.allocate(24).putLong(examples).putLong(width).putLong(sum).array());
+            return new Digest(examples, sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SplitMix64's finaliser: spreads the bits, so a sum of mixes does not cancel like a sum of raw values. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
     }
 }

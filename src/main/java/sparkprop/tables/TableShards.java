@@ -184,9 +184,12 @@ public record TableShards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int wi
         }
         double[] values = v.toArray();
         boolean wholeBytes = true, aboveOne = false;
-        for (double x : values) {
-            if (!Double.isFinite(x)) return new Survey(1, true, false, naming.features() + ": " + rowName(row, index) + " holds " + x
-                    + (Double.isNaN(x) ? " (a missing or non-numeric value)" : ""));
+        for (int i = 0; i < values.length; i++) {
+            double x = values[i];
+            // Training is in float32: a finite double beyond its range (1e39) would become infinite there.
+            if (!Float.isFinite((float) x)) return new Survey(1, true, false, naming.features() + ": " + rowName(row, index) + " holds " + x
+                    + " at position " + i + (Double.isNaN(x) ? " (a missing or non-numeric value)"
+                    : Double.isFinite(x) ? " (beyond float32's range, +-3.4e38)" : ""));
             if (x != Math.rint(x) || x < 0 || x > 255) wholeBytes = false;
             if (x > 1) aboveOne = true;
         }

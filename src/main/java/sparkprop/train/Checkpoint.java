@@ -29,7 +29,8 @@ import sparkprop.core.Optimizer;
  *                 hyperparameters: option key to value), history (the per-epoch metrics so far),
  *                 arrays (the names of the float arrays below, in order), blas (the OpenBLAS
  *                 kernel family the job pinned, or "per-node", and each executor's backend: with
- *                 the seed, what decides the bits)
+ *                 the seed, what decides the bits), data_identity (the training and test example
+ *                 counts and a fingerprint of the examples, {@link DataIdentity}; absent before this release)
  *   16+J    4     int32 K, number of float arrays
  *   ...           per array: int32 length n, then n float32
  *   end     32    SHA-256 of every byte before it
@@ -59,7 +60,11 @@ public final class Checkpoint {
      *                     {@code data} in checkpoints written before tables)
      * @param blasKernel   the kernel family the run pinned ("per-node" if none), or null in checkpoints that predate it
      */
-    public record Loaded(TrainConfig config, String data, Map<String, String> dataSettings, String blasKernel, TrainingState state) {
+    public record Loaded(TrainConfig config, String data, Map<String, String> dataSettings, String blasKernel, TrainingState state,
+                         DataIdentity identity) {
+        public Loaded(TrainConfig config, String data, Map<String, String> dataSettings, String blasKernel, TrainingState state) {
+            this(config, data, dataSettings, blasKernel, state, null);
+        }
     }
 
     /** How a run computed its sgemm: the kernel family pinned for every executor ("per-node" if none) and what each executor reported. */
@@ -84,6 +89,12 @@ public final class Checkpoint {
 
     /** The same with the data's settings ({@link RunSettings#DATA_KEYS}), which {@code --resume} reuses, and the run's BLAS. */
     public static byte[] encode(TrainConfig config, Map<String, String> dataSettings, Blas blas, TrainingState state) throws IOException {
+        return encode(config, dataSettings, blas, null, state);
+    }
+
+    /** The same with what identifies the data ({@link DataIdentity}; null: not known), which {@code --resume} compares. */
+    public static byte[] encode(TrainConfig config, Map<String, String> dataSettings, Blas blas, DataIdentity identity, TrainingState state)
+            throws IOException {
         Map<String, float[]> arrays = new LinkedHashMap<>();
         arrays.put(PARAMS, state.params());
         arrays.put(BEST, state.selection().bestParams());
@@ -106,6 +117,7 @@ public final class Checkpoint {
         header.put("history", state.history());
         header.put("arrays", List.copyOf(arrays.keySet()));
         if (blas.kernel() != null) header.put("blas", Map.of("kernel", blas.kernel(), "executors", blas.executors()));
+        if (identity != null) header.put("data_identity", identity.toMap());
         byte[] json = JSON.writeValueAsBytes(header);
         long size = 16 + json.length + 4 + 32;
         for (float[] a : arrays.values()) size += 4 + 4L * a.length;
@@ -185,7 +197,7 @@ public final class Checkpoint {
         @SuppressWarnings("unchecked")
         Map<String, String> dataSettings = header.get("data_settings") instanceof Map<?, ?> m ? (Map<String, String>) m : java.util.Collections.singletonMap("data", data);
         String kernel = header.get("blas") instanceof Map<?, ?> b ? (String) b.get("kernel") : null;
-        return new Loaded(config, data, dataSettings, kernel, state);
+        return new Loaded(config, data, dataSettings, kernel, state, DataIdentity.fromMap(header.get("data_identity")));
     }
 
     /** A number from the JSON header; non-finite doubles are written as strings ("Infinity"). */

@@ -34,7 +34,8 @@ import sparkprop.shards.ShardLayout;
  * partition's cached shards, joins the exchange and takes the epoch's steps.
  * <ul>
  * <li>In a ring ({@link Topology#RING}) the members run the steps on their own: each starts from
- *     the launch's state (a Spark broadcast), computes its shards' exact sums ({@link ShardWork}),
+ *     the launch's state (a Spark broadcast, or, at an epoch's start, the replica this executor's
+ *     members ended the last epoch with, which is the same state), computes its shards' exact sums ({@link ShardWork}),
  *     adds them with the others' around the ring ({@link RingMember#allReduce}) and updates its
  *     replica of the state with the totals ({@link DriverStep}); the reporter tells the driver each
  *     step's loss and sends the state where asked (every {@code stateEvery} steps and after the
@@ -62,6 +63,9 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     private final long firstStep;
     private final Broadcast<byte[]> start;
     private final int stateEvery;
+    /** Per executor (JVM): the state its ring members of a run ended their last launch with, and the step it is before. */
+    private static final java.util.concurrent.ConcurrentHashMap<Token, java.util.Map.Entry<Long, byte[]>> LAST_STATE =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     StageTask(NetworkSpec spec, TrainConfig config, ShardLayout layout, int stepsPerEpoch, String driverHost, int driverPort, Token token,
               int launch, Topology topology, long stallNanos, LongAccumulator computeNanos, long firstStep, Broadcast<byte[]> start,
@@ -114,7 +118,10 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     private void ringSteps(int member, List<ShardBlock> blocks, RingMember around, Transport.Connection driver, TaskContext context) {
         int parameters = spec.parameterCount();
         Replica replica = Replica.empty(config, parameters);
-        replica.load(start.value());
+        // Where this executor's members ended the run's previous launch at this launch's first step (the epoch before),
+        // their replica is the state the driver broadcast: taken from here, the broadcast is never fetched.
+        java.util.Map.Entry<Long, byte[]> kept = LAST_STATE.get(token);
+        replica.load(kept != null && kept.getKey() == firstStep ? kept.getValue() : start.value());
         DriverStep update = new DriverStep(config, spec, stepsPerEpoch);
         int epoch = (int) (firstStep / stepsPerEpoch);
         long end = (long) (epoch + 1) * stepsPerEpoch;
@@ -140,9 +147,11 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
                 reported = request(driver, new Message.Report(token, launch, member, step,
                         GradientSum.encodeTotals(loss, values[parameters + 1], overflow), wanted ? replica.encode() : new byte[0]));
             }
-            if (diverged) break; // every member sees the same totals and stops; the driver fails the run
+            if (diverged) return; // every member sees the same totals and stops; the driver fails the run
         }
         if (reported != null) await(reported, "Report", context);
+        LAST_STATE.keySet().removeIf(other -> !other.equals(token)); // one run's state per executor, not every run's
+        LAST_STATE.put(token, java.util.Map.entry(end, replica.encode()));
     }
 
     /** Asks the driver for each step, computes this member's whole sums at its parameters and sends them, until it ends the epoch. */

@@ -262,6 +262,28 @@ public final class Trainer {
         return seen;
     }
 
+    /**
+     * What identifies this trainer's data ({@link DataIdentity}): the example counts and a fingerprint of the cached
+     * training, validation and test shards, in one pass over them.
+     */
+    public DataIdentity dataIdentity() {
+        return SparkJobs.described(sc.sc(), "sparkprop train: fingerprinting the cached data", () -> {
+            ShardedData.Digest trainDigest = ShardedData.digest(train);
+            ShardedData.Digest testDigest = test == null ? new ShardedData.Digest(0, new byte[0]) : ShardedData.digest(test);
+            ShardedData.Digest validationDigest = validation == null ? new ShardedData.Digest(0, new byte[0]) : ShardedData.digest(validation);
+            java.security.MessageDigest sha;
+            try {
+                sha = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            sha.update(trainDigest.sha256());
+            sha.update(testDigest.sha256());
+            sha.update(validationDigest.sha256());
+            return new DataIdentity(trainDigest.examples(), testDigest.examples(), java.util.HexFormat.of().formatHex(sha.digest(), 0, 8));
+        });
+    }
+
     /** A fresh state: initialised parameters and zeroed optimizer state. */
     public TrainingState initialState() {
         return TrainingState.fresh(config, spec, validation != null || config.validation() > 0);
@@ -388,6 +410,25 @@ public final class Trainer {
      * the ring's rounds only add copies). The same bits either way.
      */
     public static final String EXCHANGE = "spark.sparkprop.exchange";
+
+    /**
+     * The warning a run on a cluster without {@code spark.authenticate} prints, else null. Without Spark's
+     * authentication the exchange cannot tell the run's tasks from anyone who can reach the driver and executors: the
+     * per-run token it checks travels in the task closure, which Spark serves to anyone who asks (as it serves
+     * everything else of the application then). No secret Spark ships to executors can be kept from an outsider without
+     * it, so the token only keeps runs apart; this says so.
+     */
+    public static String openExchangeWarning(org.apache.spark.SparkConf conf, boolean local) {
+        if (local || conf.getBoolean("spark.authenticate", false)) return null;
+        return "warning: spark.authenticate is off: like Spark itself, the training stage's exchange then accepts messages from anyone "
+                + "who can reach the driver and executors, and they can change the model; set spark.authenticate=true on a shared "
+                + "network (docs/cluster.md, Security)";
+    }
+
+    /** {@link #openExchangeWarning} for this trainer's context, for a run in {@code mode}. */
+    public String openExchangeWarning(Sync mode) {
+        return mode == Sync.STAGE ? openExchangeWarning(sc.getConf(), sc.isLocal()) : null;
+    }
 
     /** How this run's stage combines its sums: "ring" or "star" ({@link #EXCHANGE}). */
     public String exchange() {

@@ -68,6 +68,7 @@ class ClusterIT {
         long t = System.nanoTime();
         Scripts.Result local = run(300, trainArgs("scripts/train", "--master", "local[2]", "--out", WORK.resolve("local").toString()));
         assertEquals(0, local.code(), local.output());
+        assertTrue(!local.output().contains("spark.authenticate is off"), "no warning in local mode: " + local.output());
         System.out.printf("local[2] reference run: %.1f s%n", (System.nanoTime() - t) / 1e9);
         reference = Files.readAllBytes(WORK.resolve("local/model.bin"));
     }

@@ -81,6 +81,20 @@ class EvaluateCommandTest {
         assertTrue(Files.exists(out.resolve("metrics.json")));
     }
 
+    /** An --out that cannot be written is refused before scoring anything, in one line naming it (tests run as root, so: under a file). */
+    @Test
+    void anOutputFolderThatCannotBeWrittenIsRefusedBeforeScoring() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+        Path out = file.resolve("eval");
+        CliRun refused = CliRun.of("evaluate", "--model", run.resolve("model.bin").toString(), "--data", data, "--out", out.toString(),
+                "--master", "local[2]");
+        assertEquals(2, refused.exitCode(), refused.err());
+        assertEquals(1, refused.errorLines().lines().count(), refused.err());
+        assertTrue(refused.errorLines().startsWith("error: --out " + out + ": cannot write in " + file), refused.err());
+        assertTrue(!refused.out().contains("accuracy"), "nothing was scored: " + refused.out());
+        assertEquals("not a folder", Files.readString(file));
+    }
+
     @Test
     void badInputIsOneLineAndExitCode2() throws Exception {
         Path other = Fixtures.syntheticMnist(dir.resolve("wide"), 30, 10, 10, false, 1);

@@ -251,4 +251,35 @@ class ResumeTest {
         assertEquals(2, noOut.exitCode());
         assertTrue(noOut.errorLines().contains("--resume-if-exists needs --out"), noOut.err());
     }
+
+    /**
+     * A checkpoint knows its data: resumed onto other examples (fewer, or the same count drawn differently) it is
+     * refused in one line naming the difference, exit 2, the run folder untouched; --allow-other-data continues.
+     */
+    @Test
+    void resumingOntoOtherDataIsRefusedUnlessAllowed() throws Exception {
+        Path run = dir.resolve("other-data");
+        CliRun first = CliRun.of(args(run, "--stop-after", "1"));
+        assertEquals(0, first.exitCode(), first.err());
+        Checkpoint.Loaded recorded = CheckpointFiles.load(run.resolve("checkpoint.bin"));
+        assertEquals(900, recorded.identity().trainExamples(), recorded.identity().toString());
+        assertEquals(200, recorded.identity().testExamples(), recorded.identity().toString());
+        byte[] before = Files.readAllBytes(run.resolve("checkpoint.bin"));
+        String fewer = Fixtures.syntheticMnist(dir.resolve("fewer"), 600, 200, 8, false, 12).toString();
+        CliRun refused = CliRun.of("train", "--resume", run.toString(), "--data", fewer, "--master", "local[2]");
+        assertEquals(2, refused.exitCode(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("error: --resume: the checkpoint in " + run + " was trained on other data than " + fewer
+                + ": 600 training examples, not 900 (--allow-other-data continues on this data anyway)"), refused.err());
+        assertEquals(1, refused.err().lines().filter(l -> l.startsWith("error:")).count(), refused.err());
+        String redrawn = Fixtures.syntheticMnist(dir.resolve("redrawn"), 900, 200, 8, false, 13).toString();
+        CliRun same = CliRun.of("train", "--resume", run.toString(), "--data", redrawn, "--master", "local[2]");
+        assertEquals(2, same.exitCode(), same.err());
+        assertTrue(same.err().contains("the same counts but other examples (fingerprint "), same.err());
+        assertArrayEquals(before, Files.readAllBytes(run.resolve("checkpoint.bin")), "nothing written");
+        CliRun allowed = CliRun.of("train", "--resume", run.toString(), "--data", redrawn, "--master", "local[2]", "--allow-other-data");
+        assertEquals(0, allowed.exitCode(), allowed.err());
+        assertTrue(allowed.out().contains("continuing on it, as --allow-other-data asks"), allowed.out());
+        CliRun again = CliRun.of("train", "--resume", run.toString(), "--master", "local[2]");
+        assertEquals(2, again.exitCode(), "the run is complete: " + again.err());
+    }
 }

@@ -211,7 +211,7 @@ class TrainCommandTest {
                 "--out", out.toString());
         assertEquals(2, run.exitCode(), run.err());
         assertEquals(1, run.errorLines().lines().count(), run.err());
-        assertTrue(run.errorLines().contains("train-images-idx3-ubyte: label 12 of example 57 is out of range 0..9"), run.err());
+        assertTrue(run.errorLines().contains("train-labels-idx1-ubyte: label 12 of example 57 is out of range 0..9"), "named by the labels file: " + run.err());
         assertTrue(!run.err().contains("\tat "), "no stack trace: " + run.err());
         assertTrue(!Files.exists(out), "nothing left behind");
     }

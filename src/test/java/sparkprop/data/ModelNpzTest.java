@@ -127,6 +127,19 @@ class ModelNpzTest {
         return members;
     }
 
+    /** A NaN or infinite weight would answer NaN for every picture: refused, naming the array and the place. */
+    @Test
+    void nonFiniteWeightsAreRefusedByArrayAndIndex() {
+        for (float bad : new float[]{Float.NaN, Float.POSITIVE_INFINITY}) {
+            Model m = model();
+            float[] params = m.params().clone();
+            params[m.spec().biasOffset(0) + 2] = bad;
+            byte[] npz = ModelNpz.write(new Model(m.spec(), params, m.input()));
+            DataException e = assertThrows(DataException.class, () -> ModelNpz.read(npz, "bad.npz", null, null, null));
+            assertEquals("bad.npz: b1 holds " + bad + " at flat index 2; a model's weights must be finite numbers", e.getMessage());
+        }
+    }
+
     @Test
     void exportImportRoundTripIsExact() {
         Model m = model();

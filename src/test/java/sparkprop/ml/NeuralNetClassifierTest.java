@@ -213,6 +213,36 @@ class NeuralNetClassifierTest {
         assertTrue(option.getMessage().startsWith("no-such: not a hyperparameter"), option.getMessage());
     }
 
+    /**
+     * transform and evaluate refuse the rows fit refuses (null features, NaN, infinite, beyond float32's range), naming
+     * the column, the value and its position, instead of scoring them as class 0 or failing with a NullPointerException.
+     */
+    @Test
+    void scoringRefusesTheRowsFitRefuses() {
+        NeuralNetClassificationModel model = small().setMaxIter(1).fit(train);
+        double[] good = new double[784];
+        StructType schema = new StructType(new StructField[]{DataTypes.createStructField("label", DataTypes.DoubleType, false),
+                DataTypes.createStructField("features", SQLDataTypes.VectorType(), true)});
+        Object[][] cases = {{Double.NaN, "a row holds NaN at position 3 (a missing or non-numeric value)"},
+                {Double.POSITIVE_INFINITY, "a row holds Infinity at position 3"},
+                {1e39, "a row holds 1.0E39 at position 3 (beyond float32's range, +-3.4e38)"},
+                {null, "a row has no features (null)"}};
+        for (Object[] c : cases) {
+            double[] bad = good.clone();
+            if (c[0] != null) bad[3] = (Double) c[0];
+            Dataset<Row> rows = spark.createDataFrame(List.of(RowFactory.create(1.0, Vectors.dense(good)),
+                    RowFactory.create(2.0, c[0] == null ? null : Vectors.dense(bad))), schema);
+            Exception scored = assertThrows(Exception.class, () -> model.transform(rows).collectAsList());
+            assertTrue(scored.getMessage().contains("featuresCol 'features': " + c[1]), scored.getMessage());
+            Exception evaluated = assertThrows(Exception.class, () -> model.evaluate(rows));
+            assertTrue(evaluated.getMessage().contains(String.valueOf(c[1])), evaluated.getMessage());
+            if (c[0] != null) {
+                BadInputException one = assertThrows(BadInputException.class, () -> model.predictRaw(Vectors.dense(bad)));
+                assertTrue(one.getMessage().contains(String.valueOf(c[1])), one.getMessage());
+            }
+        }
+    }
+
     /** A Spark Connect server finds estimators and models through ServiceLoader; both classes are listed, as MLlib's are. */
     /** Spark lists a Params' params by its public methods: an option without one could not be set ("does not belong"). */
     @Test

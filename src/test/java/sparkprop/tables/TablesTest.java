@@ -96,7 +96,8 @@ class TablesTest {
         String[][] cases = {
                 {"2", "labelCol 'label': value 2.0 in row 2 is not a class index 0..1"},
                 {"width", "has 3 values but layers[0] is 2"},
-                {"nan", "holds NaN (a missing or non-numeric value)"},
+                {"nan", "holds NaN at position 0 (a missing or non-numeric value)"},
+                {"1e39", "row 2 holds 1.0E39 at position 1 (beyond float32's range, +-3.4e38)"},
                 {"null", "row 1 has no features (null)"}};
         for (String[] c : cases) {
             double[][] features = ok.clone();
@@ -105,6 +106,7 @@ class TablesTest {
                 case "2" -> labels[2] = 2;
                 case "width" -> features[3] = new double[]{1, 2, 3};
                 case "nan" -> features[1] = new double[]{Double.NaN, 1};
+                case "1e39" -> features[2] = new double[]{1, 1e39};
                 default -> features[1] = null;
             }
             BadInputException e = assertThrows(BadInputException.class, () -> TableShards.of(rows(features, labels), "features", "label", 2, 2, 1, 1), c[0]);

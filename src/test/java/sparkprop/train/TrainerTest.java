@@ -276,4 +276,16 @@ class TrainerTest {
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
     }
+
+    /** Without Spark's authentication the exchange is as open as Spark: a cluster run says so in one line; local runs and authenticated ones do not. */
+    @Test
+    void aClusterRunWithoutSparkAuthenticationIsWarnedThatTheExchangeIsOpen() {
+        org.apache.spark.SparkConf open = new org.apache.spark.SparkConf(false);
+        String warning = Trainer.openExchangeWarning(open, false);
+        org.junit.jupiter.api.Assertions.assertNotNull(warning);
+        assertTrue(warning.startsWith("warning: spark.authenticate is off") && warning.contains("set spark.authenticate=true"), warning);
+        assertEquals(null, Trainer.openExchangeWarning(open, true), "local mode: no one else's tasks");
+        assertEquals(null, Trainer.openExchangeWarning(new org.apache.spark.SparkConf(false).set("spark.authenticate", "true"), false));
+        assertEquals(null, TestConfigs.trainer(sc, small, "layers", "36,10", "batch-size", "20").openExchangeWarning(Sync.STAGE), "this suite's context is local");
+    }
 }
