@@ -46,6 +46,13 @@ final class ConsoleProgress implements TrainingListener {
     }
 
     @Override
+    public void note(String line) {
+        // On its own line, not over the bar: the bar's line is ended first and redrawn at the next step.
+        if (bar != null) System.err.println();
+        out.println(line);
+    }
+
+    @Override
     public void epochFinished(EpochMetrics m, TrainingState state) {
         if (bar != null) {
             bar.close();

@@ -364,6 +364,11 @@ final class TrainingRun {
         }
 
         @Override
+        public void note(String line) {
+            console.note(line);
+        }
+
+        @Override
         public void midEpoch(TrainingState state) {
             int every = settings.checkpointEvery();
             long step = (long) state.epochsDone() * trainer.stepsPerEpoch() + state.epochProgress().stepsDone();

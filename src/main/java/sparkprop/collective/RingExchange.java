@@ -25,7 +25,8 @@ public final class RingExchange<R> {
     private static final long NONE = Long.MIN_VALUE;
 
     private final Token token;
-    private final int members;
+    /** This launch's member count: at most the count the exchange was made for, fewer after task slots were lost. */
+    private int members;
     private int launch;
     /** This launch: each member's address (null until it joins), its join waiting for the ring, the reporter's last step. */
     private final String[] addresses;
@@ -48,7 +49,14 @@ public final class RingExchange<R> {
 
     /** A new launch of the stage: every waiting join of the old one is refused, and its messages from now on. */
     public List<Action<R>> relaunch() {
+        return relaunch(members);
+    }
+
+    /** The same with {@code members} members (fewer than before when task slots were lost for good, or as many again). */
+    public List<Action<R>> relaunch(int members) {
+        if (members < 1 || members > addresses.length) throw new IllegalArgumentException(members + " members of at most " + addresses.length);
         List<Action<R>> actions = refuseWaiting("the stage was replaced by launch " + (launch + 1));
+        this.members = members;
         launch++;
         java.util.Arrays.fill(addresses, null);
         joined = 0;
@@ -106,7 +114,7 @@ public final class RingExchange<R> {
 
     private List<Action<R>> refuseWaiting(String why) {
         List<Action<R>> actions = new ArrayList<>();
-        for (int m = 0; m < members; m++) {
+        for (int m = 0; m < waiting.size(); m++) {
             if (waiting.get(m) != null) actions.add(new Action.Refuse<>(waiting.get(m), why));
             waiting.set(m, null);
         }

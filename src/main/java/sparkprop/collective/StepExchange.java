@@ -29,7 +29,8 @@ public final class StepExchange<R> {
 
     private final Token token;
     private final int length;
-    private final int members;
+    /** This launch's member count: at most the count the exchange was made for, fewer after task slots were lost. */
+    private int members;
 
     private int launch;
     /** This launch: whether each member joined, its request waiting for an answer, the step it was last sent, its sums of the open step. */
@@ -70,7 +71,14 @@ public final class StepExchange<R> {
 
     /** A new launch of the stage: every request of the old one is refused; the open step, unless complete, is sent again to the new members. */
     public List<Action<R>> relaunch() {
+        return relaunch(members);
+    }
+
+    /** The same with {@code members} members (fewer than before when task slots were lost for good, or as many again). */
+    public List<Action<R>> relaunch(int members) {
+        if (members < 1 || members > sums.length) throw new IllegalArgumentException(members + " members of at most " + sums.length);
         List<Action<R>> actions = refuseWaiting("the stage was replaced by launch " + (launch + 1));
+        this.members = members;
         launch++;
         Arrays.fill(joinedMember, false);
         Arrays.fill(delivered, NONE);
@@ -165,7 +173,7 @@ public final class StepExchange<R> {
         waiting.set(member, reply);
         if (++received < members) return List.of();
         complete = true;
-        return List.of(new Action.Complete<>(step, sums.clone()));
+        return List.of(new Action.Complete<>(step, Arrays.copyOf(sums, members)));
     }
 
     /** Sends the open step (or the end) to every waiting member that has not had it. */
@@ -195,7 +203,7 @@ public final class StepExchange<R> {
 
     private List<Action<R>> refuseWaiting(String why) {
         List<Action<R>> actions = new ArrayList<>();
-        for (int m = 0; m < members; m++) {
+        for (int m = 0; m < waiting.size(); m++) {
             if (waiting.get(m) != null) actions.add(new Action.Refuse<>(waiting.get(m), why));
             waiting.set(m, null);
         }

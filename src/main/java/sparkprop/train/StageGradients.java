@@ -29,6 +29,7 @@ import sparkprop.exchange.Transport;
 import sparkprop.shards.ShardBlock;
 import sparkprop.shards.ShardLayout;
 import sparkprop.shards.SparkJobs;
+import sparkprop.shards.TaskSlots;
 
 /**
  * A run's steps in one gang-scheduled (barrier) stage per epoch, so a step costs the compute and
@@ -58,6 +59,11 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     static final String STALL = "spark.sparkprop.exchange.stallSeconds";
     /** The exchange port; 0 (the default) picks a free one. Set it where a firewall must allow the executors in. */
     static final String PORT = "spark.sparkprop.exchange.port";
+    /**
+     * How long a stage that lost task slots waits for them to come back (an executor replaced) before it goes on with
+     * the slots left, in seconds.
+     */
+    static final String ELASTIC_WAIT = "spark.sparkprop.elastic.waitSeconds";
 
     private final JavaSparkContext sc;
     private final JavaRDD<ShardBlock> train;
@@ -73,10 +79,15 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private final Transport.Server server;
     private final LongAccumulator computeNanos;
     private long computeNanosBefore;
+    private final long elasticWaitNanos;
+    private final java.util.function.Consumer<String> notes;
 
     // Guarded by this.
     private JavaFutureAction<List<Object>> stage;
     private int failures;
+    /** The launch's members and the partitions they run: the cached training data, coalesced when task slots were lost for good. */
+    private int members;
+    private JavaRDD<ShardBlock> stageData;
     // The star's: its exchange, the sums of the step just completed, the last message sent and its bytes.
     private final StepExchange<Transport.Reply> star;
     private byte[][] completed;
@@ -91,7 +102,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private boolean stateCurrent = true;
 
     StageGradients(JavaSparkContext sc, JavaRDD<ShardBlock> train, NetworkSpec spec, TrainConfig config, ShardLayout layout, int stepsPerEpoch,
-                   Topology topology, int stateEvery) {
+                   Topology topology, int stateEvery, java.util.function.Consumer<String> notes) {
         this.sc = sc;
         this.train = train;
         this.spec = spec;
@@ -102,6 +113,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.stallNanos = sc.getConf().getTimeAsSeconds(STALL, "600s") * 1_000_000_000L;
         this.topology = topology;
         this.stateEvery = stateEvery;
+        this.notes = notes;
+        this.members = layout.partitions();
+        this.stageData = train;
+        this.elasticWaitNanos = sc.getConf().getTimeAsSeconds(ELASTIC_WAIT, "30s") * 1_000_000_000L;
         this.star = topology == Topology.STAR ? new StepExchange<>(token, spec.parameterCount() + GradientSum.VECTOR_EXTRA, layout.partitions()) : null;
         this.ring = topology == Topology.RING ? new RingExchange<>(token, layout.partitions()) : null;
         String host = sc.getConf().get("spark.driver.host");
@@ -211,7 +226,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     @Override
     public double epochComputeSeconds() {
         long now = computeNanos.value();
-        double seconds = (now - computeNanosBefore) / 1e9 / layout.partitions();
+        double seconds = (now - computeNanosBefore) / 1e9 / members;
         computeNanosBefore = now;
         return seconds;
     }
@@ -291,22 +306,56 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         server.close();
     }
 
+    /**
+     * How many members the next launch has: every partition while the task slots hold them all; else, once the slots
+     * lost have not come back within {@link #ELASTIC_WAIT}, as many as the slots left, each coalescing several cached
+     * partitions (recomputed from the source where their blocks were lost). The sums are exact and order-free, so the
+     * bits do not change. When slots come back, the next launch uses them again. Local mode keeps its slots.
+     */
+    private void chooseMembers(StepPlan plan) {
+        int partitions = layout.partitions();
+        int slots = sc.isLocal() ? partitions : TaskSlots.available(sc.sc());
+        if (slots < partitions) {
+            long deadline = System.nanoTime() + elasticWaitNanos;
+            while (slots < partitions && System.nanoTime() < deadline) {
+                try {
+                    wait(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for task slots", e);
+                }
+                slots = TaskSlots.available(sc.sc());
+            }
+        }
+        int chosen = Math.max(1, Math.min(partitions, slots));
+        if (chosen == members) return;
+        String where = "epoch " + (plan.epoch() + 1) + ", step " + (plan.step() + 1);
+        notes.accept(chosen < members
+                ? String.format("task slots lost: %d of the %d this run uses are left after waiting %d s (%s); going on at %s with %d partitions "
+                        + "of the same %d shards: the same bits", slots, partitions, elasticWaitNanos / 1_000_000_000L, ELASTIC_WAIT, where, chosen,
+                        config.shards())
+                : String.format("task slots back: going on at %s with %d partitions (of %d)", where, chosen, partitions));
+        members = chosen;
+        stageData = chosen == partitions ? train : train.coalesce(chosen, false);
+    }
+
     /** Starts the stage's tasks as a new launch; the exchange refuses every earlier launch from now on. Called holding the lock. */
     private void launch(StepPlan plan) {
-        perform(star != null ? star.relaunch() : ring.relaunch()); // the first launch has nothing to refuse
+        chooseMembers(plan);
+        perform(star != null ? star.relaunch(members) : ring.relaunch(members)); // the first launch has nothing to refuse
         int launch = star != null ? star.launch() : ring.launch();
         if (ring != null) {
             dropStart();
             started = sc.broadcast(startState);
         }
-        StageTask task = new StageTask(spec, config, layout, stepsPerEpoch, server.host(), server.port(), token, launch, topology, stallNanos,
-                computeNanos, startStep, started, stateEvery);
+        StageTask task = new StageTask(spec, config, layout, members, stepsPerEpoch, server.host(), server.port(), token, launch, topology,
+                stallNanos, computeNanos, startStep, started, stateEvery);
         String interrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         // A task waiting for its next step must stop when the stage is cancelled.
         sc.setLocalProperty("spark.job.interruptOnCancel", "true");
         try {
             ClassTag<Object> any = ClassTag$.MODULE$.apply(Object.class);
-            RDD<Object> steps = train.rdd().barrier().mapPartitions(task, false, any);
+            RDD<Object> steps = stageData.rdd().barrier().mapPartitions(task, false, any);
             stage = SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (plan.epoch() + 1) + "/" + config.epochs() + ", its steps in one stage"
                     + (topology == Topology.RING ? " (a ring)" : ""), () -> JavaRDD.fromRDD(steps, any).collectAsync());
         } finally {

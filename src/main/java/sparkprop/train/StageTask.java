@@ -51,6 +51,8 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     private final TrainConfig config;
     private final StepPlan.Run run;
     private final ShardLayout layout;
+    /** The launch's member count: the partitions, or fewer after task slots were lost (each then holds several). */
+    private final int members;
     private final int stepsPerEpoch;
     private final String driverHost;
     private final int driverPort;
@@ -67,13 +69,14 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     private static final java.util.concurrent.ConcurrentHashMap<Token, java.util.Map.Entry<Long, byte[]>> LAST_STATE =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    StageTask(NetworkSpec spec, TrainConfig config, ShardLayout layout, int stepsPerEpoch, String driverHost, int driverPort, Token token,
+    StageTask(NetworkSpec spec, TrainConfig config, ShardLayout layout, int members, int stepsPerEpoch, String driverHost, int driverPort, Token token,
               int launch, Topology topology, long stallNanos, LongAccumulator computeNanos, long firstStep, Broadcast<byte[]> start,
               int stateEvery) {
         this.spec = spec;
         this.config = config;
         this.run = StepPlan.Run.of(config, layout);
         this.layout = layout;
+        this.members = members;
         this.stepsPerEpoch = stepsPerEpoch;
         this.driverHost = driverHost;
         this.driverPort = driverPort;
@@ -95,7 +98,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         CollectionConverters.asJava(input).forEachRemaining(blocks::add);
         boolean ring = topology == Topology.RING;
         // In a star each member is a ring of one.
-        Chunks chunks = new Chunks(spec.parameterCount() + GradientSum.VECTOR_EXTRA, ring ? layout.partitions() : 1);
+        Chunks chunks = new Chunks(spec.parameterCount() + GradientSum.VECTOR_EXTRA, ring ? members : 1);
         Transport transport = SparkTransport.here();
         Transport.Connection driver;
         try {

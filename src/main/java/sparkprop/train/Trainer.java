@@ -307,7 +307,7 @@ public final class Trainer {
     public TrainingResult run(TrainingState state, TrainingListener listener, int untilEpoch, Sync mode) {
         TrainingLoop loop = new TrainingLoop(config, spec, layout, stepsPerEpoch, input);
         int[] epoch = {state.epochsDone()}; // the epoch whose steps ran last, for the scoring jobs' descriptions
-        try (TrainingLoop.StepGradients steps = stepGradients(mode, listener.stateWantedEvery())) {
+        try (TrainingLoop.StepGradients steps = stepGradients(mode, listener)) {
             TrainingLoop.StepGradients described = new TrainingLoop.StepGradients() {
                 @Override
                 public GradientSum.Totals compute(float[] params, StepPlan plan, float[] gradient) {
@@ -357,6 +357,11 @@ public final class Trainer {
                 @Override
                 public int stateWantedEvery() {
                     return listener.stateWantedEvery();
+                }
+
+                @Override
+                public void note(String line) {
+                    listener.note(line);
                 }
 
                 @Override
@@ -445,10 +450,13 @@ public final class Trainer {
         };
     }
 
-    /** How steps get their gradients in {@code mode}; a ring brings the driver's state up to date every {@code stateWantedEvery} steps. */
-    TrainingLoop.StepGradients stepGradients(Sync mode, int stateWantedEvery) {
+    /**
+     * How steps get their gradients in {@code mode}; a ring brings the driver's state up to date every {@link
+     * TrainingListener#stateWantedEvery} steps, and a stage that goes on with fewer task slots says so to the listener.
+     */
+    TrainingLoop.StepGradients stepGradients(Sync mode, TrainingListener listener) {
         return switch (mode) {
-            case STAGE -> new StageGradients(sc, train, spec, config, layout, stepsPerEpoch, topology(), stateWantedEvery);
+            case STAGE -> new StageGradients(sc, train, spec, config, layout, stepsPerEpoch, topology(), listener.stateWantedEvery(), listener::note);
             case JOBS -> this::stepGradient;
             case AUTO -> throw new IllegalArgumentException("choose the mode first (chooseSync)");
         };

@@ -18,6 +18,10 @@ public interface TrainingListener {
         return 0;
     }
 
+    /** A line for the person watching about how the run goes on (e.g. on fewer task slots after executors were lost). */
+    default void note(String line) {
+    }
+
     /** Called after each epoch, with the state as it is now (a checkpoint can be taken from it). */
     default void epochFinished(EpochMetrics metrics, TrainingState state) {
     }

@@ -80,6 +80,21 @@ class RingExchangeTest {
                 "a new launch starts from the state it was given, before the old launch's last step");
     }
 
+    /** After task slots were lost for good, a launch has fewer members: membership is decided for them alone; never more than made for. */
+    @Test
+    void aRelaunchWithFewerMembersFormsTheSmallerRing() {
+        formRing();
+        exchange.relaunch(2);
+        assertEquals(List.of(), receive("m1", new Message.Join(TOKEN, 1, 1, "b:2")));
+        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring("b:2")), new Action.Send<>("m1", new Message.Ring("a:1"))),
+                receive("m0", new Message.Join(TOKEN, 1, 0, "a:1")));
+        assertRefused(receive("x", new Message.Join(TOKEN, 1, 2, "c:3")), "no member 2 in a ring of 2");
+        assertTrue(receive("r", report(1, 0, 9, new byte[0])).get(0) instanceof Action.Reported);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> exchange.relaunch(4));
+        exchange.relaunch(3);
+        formRing();
+    }
+
     @Test
     void aRingOfOneHasNoNeighbourAndClosingFailsWaitingJoins() {
         RingExchange<String> alone = new RingExchange<>(TOKEN, 1);

@@ -133,6 +133,21 @@ class StepExchangeTest {
         assertThrows(IllegalStateException.class, () -> exchange.open(2, 1, 1, PARAMS), "step 1 is not complete");
     }
 
+    /** After task slots were lost for good: a launch of two members completes a step with their two sums alone. */
+    @Test
+    void aRelaunchWithFewerMembersCompletesWithTheirSums() {
+        formRing();
+        exchange.relaunch(2);
+        receive("m0", new Message.Join(TOKEN, 1, 0, ""));
+        assertEquals(2, receive("m1", new Message.Join(TOKEN, 1, 1, "")).size());
+        receive("m0", new Message.Ready(TOKEN, 1, 0));
+        receive("m1", new Message.Ready(TOKEN, 1, 1));
+        assertEquals(2, exchange.open(0, 0, 0, PARAMS).size());
+        receive("m0", sum(1, 0, 0));
+        Action.Complete<String> complete = (Action.Complete<String>) receive("m1", sum(1, 1, 0)).get(0);
+        assertEquals(2, complete.sums().length);
+    }
+
     @Test
     void theVectorSentIsPaddedPastTheParameters() {
         StepExchange<String> alone = new StepExchange<>(TOKEN, 4, 1);

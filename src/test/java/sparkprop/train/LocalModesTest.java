@@ -174,7 +174,7 @@ class LocalModesTest {
         try {
             Trainer trainer = TestConfigs.trainer(sc, data, settings);
             if (mode == Sync.STAGE) {
-                try (TrainingLoop.StepGradients steps = trainer.stepGradients(Sync.STAGE, 0)) {
+                try (TrainingLoop.StepGradients steps = trainer.stepGradients(Sync.STAGE, new TrainingListener() { })) {
                     assertTrue(steps instanceof StageGradients, steps.getClass().getName());
                 }
             }

@@ -138,7 +138,7 @@ class StageGradientsTest {
     @Test
     void theExchangeRefusesMessagesWithoutTheRunsTokenOrFromAnEarlierLaunch() throws Exception {
         Trainer trainer = TestConfigs.trainer(sc, data, "layers", "64,10", "batch-size", "32", "partitions", "2");
-        try (StageGradients ring = (StageGradients) trainer.stepGradients(Sync.STAGE, 0)) {
+        try (StageGradients ring = (StageGradients) trainer.stepGradients(Sync.STAGE, new TrainingListener() { })) {
             Answer stranger = new Answer();
             ring.receive(new sparkprop.collective.Message.Join(sparkprop.collective.Token.random(), 0, 0, "h:1").encode(), stranger);
             assertNull(stranger.sent);
