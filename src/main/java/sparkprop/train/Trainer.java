@@ -73,6 +73,11 @@ public final class Trainer {
         conf.setIfMissing("spark.task.maxDirectResultSize", "128m");
         // A training stage launched again after an executor loss waits for free slots: check every second, not every 15.
         conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
+        // The model each scoring job broadcasts (0.8 MB for 784-256-10) is one 4 MB piece by default, which every
+        // executor then fetches from the driver: in pieces of 256 KB the executors pass them among themselves, and the
+        // driver's link carries about one copy, not one per executor (the lab measured the one-piece broadcasts
+        // growing the driver's bytes per step with the executors).
+        conf.setIfMissing("spark.broadcast.blockSize", "256k");
         KryoRecords.register(conf);
         NativeBlasPlugin.register(conf);
         sparkprop.shards.TrainingMetricsPlugin.register(conf);
