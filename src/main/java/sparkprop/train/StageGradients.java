@@ -336,7 +336,17 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                         config.shards())
                 : String.format("task slots back: going on at %s with %d partitions (of %d)", where, chosen, partitions));
         members = chosen;
-        stageData = chosen == partitions ? train : train.coalesce(chosen, false);
+        if (stageData != train) stageData.unpersist(false);
+        if (chosen == partitions) {
+            stageData = train;
+        } else {
+            // Spark refuses a barrier stage over a coalesce (SPARK-24820): the regrouped partitions are made in a job of
+            // their own and their lineage cut (a local checkpoint), so the stage sees plain partitions.
+            JavaRDD<ShardBlock> regrouped = train.coalesce(chosen, false);
+            regrouped.rdd().localCheckpoint();
+            SparkJobs.described(sc.sc(), "sparkprop train: regrouping the cached shards into " + chosen + " partitions", regrouped::count);
+            stageData = regrouped;
+        }
     }
 
     /** Starts the stage's tasks as a new launch; the exchange refuses every earlier launch from now on. Called holding the lock. */
