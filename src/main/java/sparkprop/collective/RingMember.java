@@ -39,7 +39,8 @@ public final class RingMember implements AutoCloseable {
     private final int member;
     private final Chunks chunks;
     private final Waiting waiting;
-    private final long stallNanos;
+    private final long stallFloorNanos;
+    private long stallNanos;
     private final Transport transport;
     private final BlockingQueue<Message> fromLeft = new LinkedBlockingQueue<>();
     private final Transport.Server server;
@@ -55,6 +56,7 @@ public final class RingMember implements AutoCloseable {
         this.member = member;
         this.chunks = chunks;
         this.waiting = waiting;
+        this.stallFloorNanos = stallNanos;
         this.stallNanos = stallNanos;
         this.server = chunks.members() == 1 ? null : transport.serve(host, host, 0, (request, reply) -> {
             Message m;
@@ -72,6 +74,22 @@ public final class RingMember implements AutoCloseable {
             fromLeft.add(m);
             reply.send(new Message.Ack().encode());
         });
+    }
+
+    /**
+     * A neighbour is given up after the stall bound, or after {@code nanos} if longer: the caller passes a multiple of
+     * its slowest step, since a neighbour's message comes only after its own compute.
+     */
+    public void waitAtLeast(long nanos) {
+        stallNanos = Math.max(stallFloorNanos, nanos);
+    }
+
+    private static final java.util.regex.Pattern SILENT = java.util.regex.Pattern.compile("(?:heard nothing from its left|its right) neighbour \\(member (\\d+)\\)");
+
+    /** The member a ring member's failure message names as silent (it stopped answering), or -1 if the failure is another. */
+    public static int silentMember(String failure) {
+        java.util.regex.Matcher m = failure == null ? null : SILENT.matcher(failure);
+        return m != null && m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 
     /** Where the left neighbour sends ("" in a ring of one). */
@@ -175,8 +193,8 @@ public final class RingMember implements AutoCloseable {
             } catch (TimeoutException e) {
                 waiting.check();
                 if (System.nanoTime() - start > stallNanos) {
-                    throw new IllegalStateException("member " + member + "'s right neighbour did not take its message for "
-                            + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s");
+                    throw new IllegalStateException("member " + member + " waited for its right neighbour (member "
+                            + (member + 1) % chunks.members() + ") to take its message for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

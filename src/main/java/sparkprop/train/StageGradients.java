@@ -55,8 +55,13 @@ import sparkprop.shards.TaskSlots;
  */
 final class StageGradients implements TrainingLoop.StepGradients, Transport.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(StageGradients.class);
-    /** How long a task waits for its neighbour or the driver before failing the step, in seconds. */
+    /**
+     * How long a task waits for its neighbour or the driver before failing the step, in seconds (at least ten times its
+     * own slowest step). The driver then asks Spark to replace the executor of a member that stopped answering.
+     */
     static final String STALL = "spark.sparkprop.exchange.stallSeconds";
+    /** How often the console says that a step is still awaited, in seconds. */
+    private static final long WAITING_NOTE_NANOS = 30_000_000_000L;
     /** The exchange port; 0 (the default) picks a free one. Set it where a firewall must allow the executors in. */
     static final String PORT = "spark.sparkprop.exchange.port";
     /**
@@ -88,6 +93,12 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     /** The launch's members and the partitions they run: the cached training data, coalesced when task slots were lost for good. */
     private int members;
     private JavaRDD<ShardBlock> stageData;
+    /** The executor each member of the current launch runs on (from Spark's task events), to replace one that stops answering. */
+    private final Map<Integer, String> executorOfMember = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<Integer> launchStages = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final org.apache.spark.scheduler.SparkListener tasks;
+    private long waitingSince;
+    private long lastWaitingNote;
     // The star's: its exchange, the sums of the step just completed, the last message sent and its bytes.
     private final StepExchange<Transport.Reply> star;
     private byte[][] completed;
@@ -110,7 +121,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.layout = layout;
         this.stepsPerEpoch = stepsPerEpoch;
         this.maxAttempts = sc.getConf().getInt("spark.stage.maxConsecutiveAttempts", 4);
-        this.stallNanos = sc.getConf().getTimeAsSeconds(STALL, "600s") * 1_000_000_000L;
+        this.stallNanos = sc.getConf().getTimeAsSeconds(STALL, "60s") * 1_000_000_000L;
         this.topology = topology;
         this.stateEvery = stateEvery;
         this.notes = notes;
@@ -123,7 +134,28 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         String bind = sc.getConf().get("spark.driver.bindAddress", host);
         this.server = SparkTransport.here().serve(bind, host, sc.getConf().getInt(PORT, 0), this);
         this.computeNanos = sc.sc().longAccumulator("sparkprop: task compute nanoseconds");
+        String launchKey = runKey;
+        this.tasks = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart job) {
+                if (job.properties() != null && job.properties().getProperty(LAUNCH_PROPERTY, "").startsWith(launchKey)) {
+                    launchStages.clear();
+                    executorOfMember.clear();
+                    for (Object id : scala.jdk.javaapi.CollectionConverters.asJava(job.stageIds())) launchStages.add((Integer) id);
+                }
+            }
+
+            @Override
+            public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart start) {
+                if (launchStages.contains(start.stageId())) executorOfMember.put(start.taskInfo().index(), start.taskInfo().executorId());
+            }
+        };
+        sc.sc().addSparkListener(tasks);
     }
+
+    /** The local property that marks a launch's job, so its tasks' executors can be told apart (not the token, which is secret). */
+    private static final String LAUNCH_PROPERTY = "sparkprop.launch";
+    private final String runKey = java.util.UUID.randomUUID().toString();
 
     @Override
     public boolean replicated() {
@@ -147,6 +179,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                 launch(plan);
             }
             failures = 0;
+            waitingSince = System.nanoTime();
             while (!reports.containsKey(globalStep)) awaitOrRelaunch(plan);
             report = reports.remove(globalStep);
             stateCurrent = report.state().length > 0;
@@ -166,10 +199,29 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             completed = null;
             perform(star.open(global, plan.epoch(), plan.step(), params));
             failures = 0;
+            waitingSince = System.nanoTime();
             while (completed == null) awaitOrRelaunch(plan);
             sums = completed;
         }
         return meanOf(sums, gradient, plan.batch());
+    }
+
+    /**
+     * When the stage failed because a member stopped answering (a stopped JVM, a partitioned host, a pause beyond the
+     * stall bound), asks Spark to remove that member's executor, so the next launch does not wait for its slot until
+     * Spark's heartbeat timeout: a cluster manager replaces it, or the run goes on without it (elastic membership).
+     */
+    private void replaceSilentMember(Throwable cause, StepPlan plan) {
+        int silent = -1;
+        for (Throwable t = cause; t != null && silent < 0; t = t.getCause() == t ? null : t.getCause()) {
+            silent = sparkprop.collective.RingMember.silentMember(t.getMessage());
+        }
+        String executor = silent < 0 ? null : executorOfMember.get(silent);
+        if (executor == null || sc.isLocal()) return;
+        notes.accept(String.format("epoch %d, step %d: member %d of the training stage (executor %s) stopped answering for %d s; asking Spark "
+                + "to replace that executor", plan.epoch() + 1, plan.step() + 1, silent, executor, stallNanos / 1_000_000_000L));
+        // Spark's own kill-and-replace (not killExecutor, which lowers the executors the application asks for; private[spark] in Scala).
+        sc.sc().killAndReplaceExecutor(executor);
     }
 
     /** Waits a little for what the loop waits for; if the stage ended meanwhile, launches it again or fails. Called holding the lock. */
@@ -180,7 +232,16 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for step " + (plan.step() + 1), e);
         }
-        if (!stage.isDone()) return;
+        if (!stage.isDone()) {
+            long now = System.nanoTime();
+            if (now - waitingSince > WAITING_NOTE_NANOS && now - lastWaitingNote > WAITING_NOTE_NANOS) {
+                lastWaitingNote = now;
+                notes.accept(String.format("epoch %d, step %d: no word from the training stage's tasks for %d s; waiting (a member that "
+                        + "stops answering is given up after %s=%d s)", plan.epoch() + 1, plan.step() + 1, (now - waitingSince) / 1_000_000_000L,
+                        STALL, stallNanos / 1_000_000_000L));
+            }
+            return;
+        }
         boolean waiting = topology == Topology.STAR ? completed == null : !reports.containsKey((long) plan.epoch() * stepsPerEpoch + plan.step());
         if (!waiting) return;
         Throwable cause = failure(stage);
@@ -193,6 +254,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                     + ", step " + (plan.step() + 1) + " (spark.stage.maxConsecutiveAttempts=" + maxAttempts + "): "
                     + cause.getMessage(), cause);
         }
+        replaceSilentMember(cause, plan);
         LOG.warn("the training stage ended at epoch {}, step {} before the step was done ({}); starting it again{} (attempt {} of {})",
                 plan.epoch() + 1, plan.step() + 1, cause.getMessage(),
                 topology == Topology.RING ? " from step " + (startStep - (long) plan.epoch() * stepsPerEpoch + 1) : "", failures + 1, maxAttempts);
@@ -303,6 +365,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             perform(star != null ? star.close() : ring.close());
         }
         dropStart();
+        sc.sc().removeSparkListener(tasks);
         server.close();
     }
 
@@ -363,6 +426,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         String interrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
         // A task waiting for its next step must stop when the stage is cancelled.
         sc.setLocalProperty("spark.job.interruptOnCancel", "true");
+        sc.setLocalProperty(LAUNCH_PROPERTY, runKey + "." + launch);
         try {
             ClassTag<Object> any = ClassTag$.MODULE$.apply(Object.class);
             RDD<Object> steps = stageData.rdd().barrier().mapPartitions(task, false, any);
@@ -370,6 +434,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                     + (topology == Topology.RING ? " (a ring)" : ""), () -> JavaRDD.fromRDD(steps, any).collectAsync());
         } finally {
             sc.setLocalProperty("spark.job.interruptOnCancel", interrupt);
+            sc.setLocalProperty(LAUNCH_PROPERTY, null);
         }
     }
 

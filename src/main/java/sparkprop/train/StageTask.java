@@ -132,11 +132,16 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         long[] values = new long[parameters + GradientSum.VECTOR_EXTRA];
         float[] gradient = new float[parameters];
         CompletableFuture<Message> reported = null;
+        long slowest = 0;
         for (long step = firstStep; step < end; step++) {
             long began = System.nanoTime();
             ShardWork.reusedStepGradient(spec, replica.params(), blocks.iterator(), run.plan(epoch, (int) (step - (long) epoch * stepsPerEpoch)),
                     config.dropoutRates(), config.augment()).writeVector(values);
-            computeNanos.add(System.nanoTime() - began);
+            long computed = System.nanoTime() - began;
+            computeNanos.add(computed);
+            // A neighbour's message comes after its own compute: never give up on it sooner than ten of our slowest.
+            slowest = Math.max(slowest, computed);
+            around.waitAtLeast(10 * slowest);
             around.allReduce(step, values);
             // The same mean as the driver's in a star (StageGradients.meanOf) and a job per step's (PackedSum.meanOf).
             for (int i = 0; i < parameters; i++) gradient[i] = (float) (values[i] * perExample);

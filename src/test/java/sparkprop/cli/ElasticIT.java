@@ -22,6 +22,7 @@ import sparkprop.data.Fixtures;
  * without spark.authenticate, so the run also says the exchange is then open. Needs the packaged
  * jar (mvn verify).
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class ElasticIT {
     static final Path WORK = Scripts.ROOT.resolve("target/it-elastic");
     static final String PORT = "17177";
@@ -46,19 +47,68 @@ class ElasticIT {
                 "--learning-rate", "0.2", "--out", out.toString());
     }
 
+    static byte[] reference;
+
+    static byte[] reference() throws Exception {
+        if (reference == null) {
+            List<String> local = new ArrayList<>(List.of("scripts/train", "--master", "local[2]"));
+            local.addAll(train(WORK.resolve("local")));
+            Scripts.Result run = Scripts.run(WORK.resolve("logs"), 300, local.toArray(String[]::new));
+            assertEquals(0, run.code(), run.output());
+            reference = Files.readAllBytes(WORK.resolve("local/model.bin"));
+        }
+        return reference;
+    }
+
+    static List<String> submit(Path out, String... conf) {
+        List<String> submit = new ArrayList<>(List.of("scripts/submit", "--master", "spark://127.0.0.1:" + PORT, "--conf", "spark.executor.memory=1g",
+                "--conf", "spark.cores.max=2", "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0"));
+        for (String c : conf) submit.addAll(List.of("--conf", c));
+        submit.add("train");
+        submit.addAll(train(out));
+        return submit;
+    }
+
+    /**
+     * An executor that stops answering (SIGSTOP: its JVM frozen, its heartbeats too) is given up after the stall bound,
+     * not Spark's 120 s heartbeat timeout: its neighbour fails the step naming it, the driver says so and asks Spark to
+     * replace that executor, the worker starts another, and the run ends in the same bits.
+     */
     @Test
+    @org.junit.jupiter.api.Order(1)
+    void anExecutorThatStopsAnsweringIsReplacedWellBeforeSparksHeartbeatTimeout() throws Exception {
+        byte[] expected = reference();
+        Path out = WORK.resolve("stopped");
+        Process driver = Scripts.start(WORK.resolve("logs"), submit(out, "spark.sparkprop.exchange.stallSeconds=10").toArray(String[]::new));
+        ClusterIT.awaitLines(out.resolve("metrics.jsonl"), 1, driver);
+        long worker = Long.parseLong(Files.readString(WORK.resolve("cluster/worker-1.pid")).trim());
+        List<Long> executors = ProcessHandle.of(worker).map(w -> w.descendants()
+                .filter(h -> h.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend")).orElse(false)).map(ProcessHandle::pid).toList())
+                .orElse(List.of());
+        assertEquals(1, executors.size(), "worker 1's executor: " + executors);
+        long stoppedAt = System.nanoTime();
+        new ProcessBuilder("kill", "-STOP", String.valueOf(executors.get(0))).inheritIO().start().waitFor();
+        try {
+            assertTrue(driver.waitFor(300, TimeUnit.SECONDS), "training did not finish");
+        } finally {
+            new ProcessBuilder("kill", "-CONT", String.valueOf(executors.get(0))).inheritIO().start().waitFor();
+        }
+        String output = new String(driver.getInputStream().readAllBytes());
+        System.out.println(output);
+        System.out.printf("finished %.0f s after the executor was stopped%n", (System.nanoTime() - stoppedAt) / 1e9);
+        assertEquals(0, driver.exitValue(), output);
+        assertTrue(output.matches("(?s).*member \\d of the training stage \\(executor \\d+\\) stopped answering for 10 s; asking Spark to replace "
+                + "that executor.*"), output);
+        assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.bin")));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2)
     void aWorkerLostForGoodMidTrainingLeavesARunOnTheOtherThatEndsInTheSameBits() throws Exception {
-        List<String> local = new ArrayList<>(List.of("scripts/train", "--master", "local[2]"));
-        local.addAll(train(WORK.resolve("local")));
-        Scripts.Result reference = Scripts.run(WORK.resolve("logs"), 300, local.toArray(String[]::new));
-        assertEquals(0, reference.code(), reference.output());
+        byte[] expected = reference();
 
         Path out = WORK.resolve("elastic");
-        List<String> submit = new ArrayList<>(List.of("scripts/submit", "--master", "spark://127.0.0.1:" + PORT, "--conf", "spark.executor.memory=1g",
-                "--conf", "spark.cores.max=2", "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0", "--conf",
-                "spark.sparkprop.elastic.waitSeconds=5", "train"));
-        submit.addAll(train(out));
-        Process driver = Scripts.start(WORK.resolve("logs"), submit.toArray(String[]::new));
+        Process driver = Scripts.start(WORK.resolve("logs"), submit(out, "spark.sparkprop.elastic.waitSeconds=5").toArray(String[]::new));
         ClusterIT.awaitLines(out.resolve("metrics.jsonl"), 1, driver);
         long worker = Long.parseLong(Files.readString(WORK.resolve("cluster/worker-2.pid")).trim());
         List<ProcessHandle> killed = new ArrayList<>(ProcessHandle.of(worker).map(w -> w.descendants().toList()).orElse(List.of()));
@@ -73,6 +123,6 @@ class ElasticIT {
         assertTrue(output.contains("warning: spark.authenticate is off"), output);
         assertTrue(output.matches("(?s).*task slots lost: 1 of the 2 this run uses are left after waiting 5 s \\(spark.sparkprop.elastic.waitSeconds\\); "
                 + "going on at epoch \\d, step \\d+ with 1 partitions of the same 4 shards: the same bits.*"), output);
-        assertArrayEquals(Files.readAllBytes(WORK.resolve("local/model.bin")), Files.readAllBytes(out.resolve("model.bin")));
+        assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.bin")));
     }
 }
