@@ -65,6 +65,8 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     private final long firstStep;
     private final Broadcast<byte[]> start;
     private final int stateEvery;
+    /** How long a member waits for the others at a launch (to join, and for the first step), which may read their data first. */
+    static final long LAUNCH_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
     /** Per executor (JVM): the state its ring members of a run ended their last launch with, and the step it is before. */
     private static final java.util.concurrent.ConcurrentHashMap<Token, java.util.Map.Entry<Long, byte[]>> LAST_STATE =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -110,7 +112,8 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         String here = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
         try (driver; RingMember around = new RingMember(transport, here, token, launch, ring ? member : 0, chunks, context::killTaskIfInterrupted,
                 stallNanos)) {
-            around.connect(((Message.Ring) await(request(driver, new Message.Join(token, launch, member, around.address())), "Join", context)).right());
+            around.connect(((Message.Ring) await(request(driver, new Message.Join(token, launch, member, around.address())), "Join", context,
+                    Math.max(stallNanos, LAUNCH_WAIT_NANOS))).right());
             if (ring) ringSteps(member, blocks, around, driver, context);
             else starSteps(member, blocks, driver, context);
         }
@@ -141,7 +144,9 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
             computeNanos.add(computed);
             // A neighbour's message comes after its own compute: never give up on it sooner than ten of our slowest.
             slowest = Math.max(slowest, computed);
-            around.waitAtLeast(10 * slowest);
+            // The launch's first step may wait for a member still reading its partition (recomputed from the source after a
+            // loss): a longer bound there.
+            around.waitAtLeast(step == firstStep ? Math.max(LAUNCH_WAIT_NANOS, 10 * slowest) : 10 * slowest);
             around.allReduce(step, values);
             // The same mean as the driver's in a star (StageGradients.meanOf) and a job per step's (PackedSum.meanOf).
             for (int i = 0; i < parameters; i++) gradient[i] = (float) (values[i] * perExample);
@@ -200,15 +205,20 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
 
     /** The driver's answer to a {@code what}, waited for a second at a time so a killed task stops, at most the stall bound. */
     private Message await(CompletableFuture<Message> reply, String what, TaskContext context) {
+        return await(reply, what, context, stallNanos);
+    }
+
+    /** The same, waiting at most {@code boundNanos}. */
+    private Message await(CompletableFuture<Message> reply, String what, TaskContext context, long boundNanos) {
         long began = System.nanoTime();
         while (true) {
             try {
                 return reply.get(1, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
                 context.killTaskIfInterrupted();
-                if (System.nanoTime() - began > stallNanos) {
+                if (System.nanoTime() - began > boundNanos) {
                     throw new IllegalStateException("the driver did not answer " + what + " of member " + context.partitionId() + " for "
-                            + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s");
+                            + TimeUnit.NANOSECONDS.toSeconds(boundNanos) + " s");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
