@@ -10,6 +10,9 @@ package sparkprop.collective;
  *     ({@link RingExchange}) and a copy of the state only where it asks for one.</li>
  * <li>{@code STAR}: each member sends the driver its whole sums and is sent the whole parameters
  *     ({@link StepExchange}); the driver updates. Its link carries the vector twice per member.</li>
+ * <li>{@code SHARED}: the members share one JVM (Spark's local mode) and add their sums in shared
+ *     memory ({@link SharedSums}); one of them updates the one state all read. The driver hears
+ *     them as in a ring.</li>
  * </ul>
  */
-public enum Topology { RING, STAR }
+public enum Topology { RING, STAR, SHARED }

@@ -129,7 +129,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.stageData = train;
         this.elasticWaitNanos = sc.getConf().getTimeAsSeconds(ELASTIC_WAIT, "30s") * 1_000_000_000L;
         this.star = topology == Topology.STAR ? new StepExchange<>(token, spec.parameterCount() + GradientSum.VECTOR_EXTRA, layout.partitions()) : null;
-        this.ring = topology == Topology.RING ? new RingExchange<>(token, layout.partitions()) : null;
+        this.ring = topology != Topology.STAR ? new RingExchange<>(token, layout.partitions()) : null;
         String host = sc.getConf().get("spark.driver.host");
         String bind = sc.getConf().get("spark.driver.bindAddress", host);
         this.server = SparkTransport.here().serve(bind, host, sc.getConf().getInt(PORT, 0), this);
@@ -159,7 +159,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
 
     @Override
     public boolean replicated() {
-        return topology == Topology.RING;
+        return topology != Topology.STAR;
     }
 
     @Override
@@ -257,7 +257,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         replaceSilentMember(cause, plan);
         LOG.warn("the training stage ended at epoch {}, step {} before the step was done ({}); starting it again{} (attempt {} of {})",
                 plan.epoch() + 1, plan.step() + 1, cause.getMessage(),
-                topology == Topology.RING ? " from step " + (startStep - (long) plan.epoch() * stepsPerEpoch + 1) : "", failures + 1, maxAttempts);
+                topology != Topology.STAR ? " from step " + (startStep - (long) plan.epoch() * stepsPerEpoch + 1) : "", failures + 1, maxAttempts);
         launch(plan);
     }
 
@@ -431,7 +431,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             ClassTag<Object> any = ClassTag$.MODULE$.apply(Object.class);
             RDD<Object> steps = stageData.rdd().barrier().mapPartitions(task, false, any);
             stage = SparkJobs.described(sc.sc(), "sparkprop train: epoch " + (plan.epoch() + 1) + "/" + config.epochs() + ", its steps in one stage"
-                    + (topology == Topology.RING ? " (a ring)" : ""), () -> JavaRDD.fromRDD(steps, any).collectAsync());
+                    + (topology == Topology.RING ? " (a ring)" : topology == Topology.SHARED ? " (shared memory)" : ""),
+                    () -> JavaRDD.fromRDD(steps, any).collectAsync());
         } finally {
             sc.setLocalProperty("spark.job.interruptOnCancel", interrupt);
             sc.setLocalProperty(LAUNCH_PROPERTY, null);

@@ -19,6 +19,7 @@ import scala.runtime.AbstractFunction1;
 import sparkprop.collective.Chunks;
 import sparkprop.collective.Message;
 import sparkprop.collective.RingMember;
+import sparkprop.collective.SharedSums;
 import sparkprop.collective.PackedLongs;
 import sparkprop.collective.RingExchange;
 import sparkprop.collective.Topology;
@@ -115,6 +116,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
             around.connect(((Message.Ring) await(request(driver, new Message.Join(token, launch, member, around.address())), "Join", context,
                     Math.max(stallNanos, LAUNCH_WAIT_NANOS))).right());
             if (ring) ringSteps(member, blocks, around, driver, context);
+            else if (topology == Topology.SHARED) sharedSteps(member, blocks, driver, context);
             else starSteps(member, blocks, driver, context);
         }
         return CollectionConverters.asScala(Collections.emptyIterator());
@@ -165,6 +167,63 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         if (reported != null) await(reported, "Report", context);
         LAST_STATE.keySet().removeIf(other -> !other.equals(token)); // one run's state per executor, not every run's
         LAST_STATE.put(token, java.util.Map.entry(end, replica.encode()));
+    }
+
+    /**
+     * The launch's steps where the members share this JVM ({@link SharedSums}): the same steps as {@link #ringSteps}, the
+     * sums added in shared memory and one state, which the reporter updates while the others wait.
+     */
+    private void sharedSteps(int member, List<ShardBlock> blocks, Transport.Connection driver, TaskContext context) {
+        int parameters = spec.parameterCount();
+        SharedSums group = SharedSums.join(token, launch, new Chunks(parameters + GradientSum.VECTOR_EXTRA, members));
+        RingMember.Waiting waiting = context::killTaskIfInterrupted;
+        Replica replica = group.shared(() -> {
+            Replica r = Replica.empty(config, parameters);
+            java.util.Map.Entry<Long, byte[]> kept = LAST_STATE.get(token);
+            r.load(kept != null && kept.getKey() == firstStep ? kept.getValue() : start.value());
+            return r;
+        });
+        boolean reporter = member == RingExchange.REPORTER;
+        DriverStep update = new DriverStep(config, spec, stepsPerEpoch);
+        int epoch = (int) (firstStep / stepsPerEpoch);
+        long end = (long) (epoch + 1) * stepsPerEpoch;
+        double perExample = FixedPoint.perExample(run.batch());
+        long[] values = new long[parameters + GradientSum.VECTOR_EXTRA];
+        float[] gradient = reporter ? new float[parameters] : null;
+        CompletableFuture<Message> reported = null;
+        long slowest = 0;
+        for (long step = firstStep; step < end; step++) {
+            long began = System.nanoTime();
+            ShardWork.reusedStepGradient(spec, replica.params(), blocks.iterator(), run.plan(epoch, (int) (step - (long) epoch * stepsPerEpoch)),
+                    config.dropoutRates(), config.augment()).writeVector(values);
+            long computed = System.nanoTime() - began;
+            computeNanos.add(computed);
+            slowest = Math.max(slowest, computed);
+            long bound = step == firstStep ? Math.max(LAUNCH_WAIT_NANOS, Math.max(stallNanos, 10 * slowest)) : Math.max(stallNanos, 10 * slowest);
+            long[] totals = group.allReduce(member, values, waiting, bound);
+            long loss = totals[parameters], examples = totals[parameters + 1], overflow = totals[parameters + 2];
+            boolean diverged = overflow != 0 || !Double.isFinite(FixedPoint.lossValue(loss));
+            if (reporter) {
+                if (!diverged) {
+                    // The same mean as the ring's members' and the star's driver's.
+                    for (int i = 0; i < parameters; i++) gradient[i] = (float) (totals[i] * perExample);
+                    update.apply(replica.params(), replica.optimizer(), replica.average(), step, gradient);
+                }
+                boolean wanted = step + 1 == end || (stateEvery > 0 && (step + 1) % stateEvery == 0);
+                if (reported != null) await(reported, "Report", context);
+                reported = request(driver, new Message.Report(token, launch, member, step, GradientSum.encodeTotals(loss, examples, overflow),
+                        wanted ? replica.encode() : new byte[0]));
+            }
+            // Nobody computes the next step before the update is done.
+            group.await(waiting, bound);
+            if (diverged) return;
+        }
+        if (reported != null) await(reported, "Report", context);
+        if (reporter) {
+            LAST_STATE.keySet().removeIf(other -> !other.equals(token));
+            LAST_STATE.put(token, java.util.Map.entry(end, replica.encode()));
+            group.leave();
+        }
     }
 
     /** Asks the driver for each step, computes this member's whole sums at its parameters and sends them, until it ends the epoch. */

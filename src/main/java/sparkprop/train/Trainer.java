@@ -415,9 +415,10 @@ public final class Trainer {
     /**
      * How the stage's tasks combine their sums ({@link StageGradients}, {@link sparkprop.collective.Topology}):
      * {@code ring} (an all-reduce among the tasks, each updating its replica of the state), {@code star} (each task's
-     * whole sums to the driver, which updates) or {@code auto} (the default: the ring on a cluster, where it keeps the
-     * driver's link from growing with the executors; the star in local mode, where the tasks share the driver's JVM and
-     * the ring's rounds only add copies). The same bits either way.
+     * whole sums to the driver, which updates), {@code shared} (local mode only: the tasks share the JVM, add their sums
+     * in shared memory and one updates the one state) or {@code auto} (the default: the ring on a cluster, where it keeps
+     * the driver's link from growing with the executors; shared memory in local mode: time to 98% of the default run on
+     * local[*], median of 3, 3.77 s against the star's 5.49 s and the ring's 4.84 s). The same bits every way.
      */
     public static final String EXCHANGE = "spark.sparkprop.exchange";
 
@@ -450,8 +451,12 @@ public final class Trainer {
         return switch (chosen) {
             case "ring" -> Topology.RING;
             case "star" -> Topology.STAR;
-            case "auto" -> sc.isLocal() ? Topology.STAR : Topology.RING;
-            default -> throw new BadInputException(EXCHANGE + "=" + chosen + ": expected auto, ring or star");
+            case "shared" -> {
+                if (!sc.isLocal()) throw new BadInputException(EXCHANGE + "=shared: only in local mode, where the tasks share the driver's JVM");
+                yield Topology.SHARED;
+            }
+            case "auto" -> sc.isLocal() ? Topology.SHARED : Topology.RING;
+            default -> throw new BadInputException(EXCHANGE + "=" + chosen + ": expected auto, ring, star or shared");
         };
     }
 

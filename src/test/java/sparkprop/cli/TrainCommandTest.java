@@ -74,8 +74,8 @@ class TrainCommandTest {
         assertEquals(3, summary.get("partitions").asInt(), summary.toString());
         assertEquals("6", summary.get("config").get("shards").asText());
         assertEquals("stage", summary.get("sync").asText());
-        // In local mode the tasks share the driver's JVM: the star, unless the ring is asked for (spark.sparkprop.exchange).
-        assertEquals("star", summary.get("exchange").asText());
+        // In local mode the tasks share the driver's JVM: they add their sums in shared memory, unless asked otherwise.
+        assertEquals("shared", summary.get("exchange").asText());
         CliRun given = CliRun.of("train", "--data", data, "--layers", "64,24,10", "--epochs", "1", "--batch-size", "60", "--shards", "4",
                 "--master", "local[3]", "--out", dir.resolve("three-slots-given").toString());
         assertEquals(0, given.exitCode(), given.err());

@@ -87,6 +87,12 @@ class LocalModesTest {
         sumsOverTasksGiveTheSameBits(conf -> conf.set("spark.sparkprop.exchange", "ring"));
     }
 
+    /** The same where the members share the JVM and add their sums in shared memory, one of them updating the one state. */
+    @Test
+    void sumsInSharedMemoryGiveTheSameBits() throws Exception {
+        sumsOverTasksGiveTheSameBits(conf -> conf.set("spark.sparkprop.exchange", "shared"));
+    }
+
     /**
      * A ring's members keep the state; the driver gets it every {@code stateWantedEvery} steps (a run's checkpoints
      * within an epoch), equal to a job per step's state after the same step, for every part of the state: the
@@ -102,6 +108,11 @@ class LocalModesTest {
         float[] byRing = trainWith("local[3]", data, conf -> conf.set("spark.sparkprop.exchange", "ring"), Sync.STAGE, sc -> statesEvery(4, ring),
                 settings);
         assertArrayEquals(byJobs, byRing);
+        java.util.Map<Long, byte[]> shared = new java.util.TreeMap<>();
+        assertArrayEquals(byJobs, trainWith("local[3]", data, conf -> conf.set("spark.sparkprop.exchange", "shared"), Sync.STAGE,
+                sc -> statesEvery(4, shared), settings));
+        assertEquals(ring.keySet(), shared.keySet());
+        for (Long at : shared.keySet()) assertArrayEquals(ring.get(at), shared.get(at), "the shared state after " + at);
         assertTrue(ring.size() >= 2 && ring.size() < jobs.size() / 3, "states within the epochs, only where asked: " + ring.keySet());
         for (java.util.Map.Entry<Long, byte[]> state : ring.entrySet()) {
             assertArrayEquals(jobs.get(state.getKey()), state.getValue(), "the state after epoch*1000+step " + state.getKey());
