@@ -64,6 +64,13 @@ public final class RingExchange<R> {
         return actions;
     }
 
+    /** The members of this launch that have not joined yet. */
+    public List<Integer> missing() {
+        List<Integer> out = new ArrayList<>();
+        for (int m = 0; m < members; m++) if (addresses[m] == null) out.add(m);
+        return out;
+    }
+
     /** The run is over: every waiting join fails. */
     public List<Action<R>> close() {
         return refuseWaiting("the run ended");

@@ -110,6 +110,13 @@ public final class StepExchange<R> {
         return deliver();
     }
 
+    /** The members of this launch that have not joined yet. */
+    public List<Integer> missing() {
+        List<Integer> out = new ArrayList<>();
+        for (int m = 0; m < members; m++) if (!joinedMember[m]) out.add(m);
+        return out;
+    }
+
     /** The epoch's steps are done: members waiting (and any that ask later in this launch) are told to end. */
     public List<Action<R>> end() {
         ended = true;

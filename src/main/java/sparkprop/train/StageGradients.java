@@ -99,6 +99,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private final org.apache.spark.scheduler.SparkListener tasks;
     private long waitingSince;
     private long lastWaitingNote;
+    private long launchedAt;
+    private boolean replacedMissing;
     // The star's: its exchange, the sums of the step just completed, the last message sent and its bytes.
     private final StepExchange<Transport.Reply> star;
     private byte[][] completed;
@@ -224,6 +226,22 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         sc.sc().killAndReplaceExecutor(executor);
     }
 
+    /**
+     * Members of a launch join before they read their data, so one that has not joined within the stall bound never
+     * started (its executor stopped or unreachable): its executor is replaced, which fails the stage, and the next launch
+     * goes on without waiting for Spark's heartbeat timeout. Once per launch.
+     */
+    private void replaceMissingMembers(StepPlan plan) {
+        replacedMissing = true;
+        for (int member : star != null ? star.missing() : ring.missing()) {
+            String executor = executorOfMember.get(member);
+            if (executor == null || sc.isLocal()) continue;
+            notes.accept(String.format("epoch %d, step %d: member %d of the training stage (executor %s) did not join its launch for %d s; "
+                    + "asking Spark to replace that executor", plan.epoch() + 1, plan.step() + 1, member, executor, stallNanos / 1_000_000_000L));
+            sc.sc().killAndReplaceExecutor(executor);
+        }
+    }
+
     /** Waits a little for what the loop waits for; if the stage ended meanwhile, launches it again or fails. Called holding the lock. */
     private void awaitOrRelaunch(StepPlan plan) {
         try {
@@ -234,6 +252,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         }
         if (!stage.isDone()) {
             long now = System.nanoTime();
+            if (!replacedMissing && now - launchedAt > stallNanos) replaceMissingMembers(plan);
             if (now - waitingSince > WAITING_NOTE_NANOS && now - lastWaitingNote > WAITING_NOTE_NANOS) {
                 lastWaitingNote = now;
                 notes.accept(String.format("epoch %d, step %d: no word from the training stage's tasks for %d s; waiting (a member that "
@@ -416,6 +435,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private void launch(StepPlan plan) {
         chooseMembers(plan);
         perform(star != null ? star.relaunch(members) : ring.relaunch(members)); // the first launch has nothing to refuse
+        launchedAt = System.nanoTime();
+        replacedMissing = false;
         int launch = star != null ? star.launch() : ring.launch();
         if (ring != null) {
             dropStart();

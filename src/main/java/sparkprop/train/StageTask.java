@@ -97,8 +97,6 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     public scala.collection.Iterator<Object> apply(scala.collection.Iterator<ShardBlock> input) {
         TaskContext context = TaskContext.get();
         int member = context.partitionId();
-        List<ShardBlock> blocks = new ArrayList<>();
-        CollectionConverters.asJava(input).forEachRemaining(blocks::add);
         boolean ring = topology == Topology.RING;
         // In a star each member is a ring of one.
         Chunks chunks = new Chunks(spec.parameterCount() + GradientSum.VECTOR_EXTRA, ring ? members : 1);
@@ -113,8 +111,13 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         String here = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
         try (driver; RingMember around = new RingMember(transport, here, token, launch, ring ? member : 0, chunks, context::killTaskIfInterrupted,
                 stallNanos)) {
-            around.connect(((Message.Ring) await(request(driver, new Message.Join(token, launch, member, around.address())), "Join", context,
-                    Math.max(stallNanos, LAUNCH_WAIT_NANOS))).right());
+            // Joined first, then the partition read (from the cache, or the source after a loss, which may take long): the driver
+            // tells a member that is slow to read from one that never started.
+            String right = ((Message.Ring) await(request(driver, new Message.Join(token, launch, member, around.address())), "Join", context,
+                    Math.max(stallNanos, LAUNCH_WAIT_NANOS))).right();
+            List<ShardBlock> blocks = new ArrayList<>();
+            CollectionConverters.asJava(input).forEachRemaining(blocks::add);
+            around.connect(right);
             if (ring) ringSteps(member, blocks, around, driver, context);
             else if (topology == Topology.SHARED) sharedSteps(member, blocks, driver, context);
             else starSteps(member, blocks, driver, context);

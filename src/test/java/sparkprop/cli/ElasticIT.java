@@ -97,8 +97,11 @@ class ElasticIT {
         System.out.println(output);
         System.out.printf("finished %.0f s after the executor was stopped%n", (System.nanoTime() - stoppedAt) / 1e9);
         assertEquals(0, driver.exitValue(), output);
-        assertTrue(output.matches("(?s).*member \\d of the training stage \\(executor \\d+\\) stopped answering for 10 s; asking Spark to replace "
-                + "that executor.*"), output);
+        // Stopped mid-epoch, its neighbour gives up on it; stopped between epochs, it never joins the next launch. Either way the
+        // driver names it and has it replaced.
+        assertTrue(output.matches("(?s).*member \\d of the training stage \\(executor \\d+\\) (stopped answering|did not join its launch) for 10 s; "
+                + "asking Spark to replace that executor.*"), output);
+        assertTrue((System.nanoTime() - stoppedAt) / 1e9 < 100, "well before Spark's 120 s heartbeat timeout");
         assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.bin")));
     }
 
