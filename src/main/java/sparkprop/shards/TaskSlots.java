@@ -79,8 +79,22 @@ public final class TaskSlots {
      */
     public static int partitionsFor(SparkContext sc, int requested) {
         if (requested > 0) return requested;
-        int slots = count(sc).found();
+        Count counted = count(sc);
+        if (counted.found() == 0 && counted.asked() > 0) throw noExecutors(sc, counted);
+        int slots = counted.found();
         return slots > 0 ? slots : sc.defaultParallelism();
+    }
+
+    /**
+     * The cluster manager granted no executor at all within the wait: caching the data would wait for ever, so the run
+     * stops with the settings to look at (the queue on YARN).
+     */
+    static sparkprop.core.BadInputException noExecutors(SparkContext sc, Count counted) {
+        SparkConf conf = sc.getConf();
+        String where = sc.master().startsWith("yarn") ? "; does YARN queue '" + conf.get("spark.yarn.queue", "default")
+                + "' have room for them (spark.yarn.queue, spark.executor.memory and its overhead)?" : "";
+        return new sparkprop.core.BadInputException(String.format("no executor registered within %.0f s of asking for %d task slots (%s; %s sets "
+                + "the wait)%s", counted.waitedSeconds(), counted.asked(), counted.askedBy(), WAIT, where));
     }
 
     /**
