@@ -63,11 +63,11 @@ public final class ShardedData {
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             Examples e = b.examples();
             int w = e.width();
-            java.nio.ByteBuffer floats = e.values() == null ? null : java.nio.ByteBuffer.allocate(4 * w).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            java.nio.ByteBuffer floats = e.isUint8() ? null : java.nio.ByteBuffer.allocate(4 * w).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             long sum = 0;
             for (int i = 0; i < e.count(); i++) {
                 crc.reset();
-                if (e.pixels() != null) crc.update(e.pixels(), i * w, w);
+                if (e.isUint8()) crc.update(e.pixels(), i * w, w);
                 if (floats != null) {
                     floats.clear();
                     floats.asFloatBuffer().put(e.values(), i * w, w);

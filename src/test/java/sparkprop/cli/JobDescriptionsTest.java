@@ -36,8 +36,8 @@ class JobDescriptionsTest {
             for (String sync : new String[]{"stage", "jobs"}) {
                 List<String> jobs = jobsOf("train", "--data", data, "--layers", "64,8,10", "--epochs", "2", "--batch-size", "40", "--validation", "40",
                         "--sync", sync, "--master", "local[2]", "--out", dir.resolve("run-" + sync).toString());
-                assertTrue(jobs.contains(sync.equals("stage") ? "sparkprop train: epoch 2/2, its steps in one stage" : "sparkprop train: epoch 2/2, step 9/9"),
-                        jobs.toString());
+                assertTrue(sync.equals("stage") ? jobs.stream().anyMatch(j -> j.startsWith("sparkprop train: epoch 2/2, its steps in one stage"))
+                        : jobs.contains("sparkprop train: epoch 2/2, step 9/9"), jobs.toString());
                 assertTrue(jobs.contains("sparkprop train: epoch 1/2, scoring the validation examples"), jobs.toString());
                 assertTrue(jobs.contains("sparkprop train: epoch 2/2, scoring the test set"), jobs.toString());
                 assertEvery(jobs, "sparkprop train: ");

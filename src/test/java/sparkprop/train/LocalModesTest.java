@@ -247,6 +247,11 @@ class LocalModesTest {
             byte[][] taken = new byte[1][];
             TrainingResult whole = trainer.run(trainer.initialState(), new TrainingListener() {
                 @Override
+                public int stateWantedEvery() {
+                    return 5; // where a stage's tasks keep the state, the driver has it every 5 steps
+                }
+
+                @Override
                 public void midEpoch(TrainingState state) {
                     if (state.epochsDone() == 1 && state.epochProgress().stepsDone() == 5) {
                         try {

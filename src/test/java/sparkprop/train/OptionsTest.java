@@ -18,7 +18,7 @@ import sparkprop.core.BadInputException;
 /** The option table against the defaults file, the config records and docs/training.md. */
 class OptionsTest {
     /** Options of the train command that are not settings (not in the table). */
-    private static final Set<String> COMMAND_OPTIONS = Set.of("config", "stop-after", "resume", "resume-if-exists");
+    private static final Set<String> COMMAND_OPTIONS = Set.of("config", "stop-after", "resume", "resume-if-exists", "allow-other-data");
 
     @Test
     void shardsAutoFollowsThePartitionsAndAGivenNumberStays() {

@@ -150,6 +150,11 @@ class TrainerTest {
             }
 
             @Override
+            public int stateWantedEvery() {
+                return 1; // every step's state, also where the stage's tasks keep it
+            }
+
+            @Override
             public void midEpoch(TrainingState s) {
                 after(s);
             }
