@@ -128,11 +128,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     /** The launch's steps, from {@link #firstStep} to the epoch's end, each summed around the ring and applied to this member's replica. */
     private void ringSteps(int member, List<ShardBlock> blocks, RingMember around, Transport.Connection driver, TaskContext context) {
         int parameters = spec.parameterCount();
-        Replica replica = Replica.empty(config, parameters);
-        // Where this executor's members ended the run's previous launch at this launch's first step (the epoch before),
-        // their replica is the state the driver broadcast: taken from here, the broadcast is never fetched.
-        java.util.Map.Entry<Long, byte[]> kept = LAST_STATE.get(token);
-        replica.load(kept != null && kept.getKey() == firstStep ? kept.getValue() : start.value());
+        Replica replica = startingReplica(parameters);
         DriverStep update = new DriverStep(config, spec, stepsPerEpoch);
         int epoch = (int) (firstStep / stepsPerEpoch);
         long end = (long) (epoch + 1) * stepsPerEpoch;
@@ -142,11 +138,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         CompletableFuture<Message> reported = null;
         long slowest = 0;
         for (long step = firstStep; step < end; step++) {
-            long began = System.nanoTime();
-            ShardWork.reusedStepGradient(spec, replica.params(), blocks.iterator(), run.plan(epoch, (int) (step - (long) epoch * stepsPerEpoch)),
-                    config.dropoutRates(), config.augment()).writeVector(values);
-            long computed = System.nanoTime() - began;
-            computeNanos.add(computed);
+            long computed = computeSums(step, epoch, replica.params(), blocks, values);
             // A neighbour's message comes after its own compute: never give up on it sooner than ten of our slowest.
             slowest = Math.max(slowest, computed);
             // The launch's first step may wait for a member still reading its partition (recomputed from the source after a
@@ -168,8 +160,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
             if (diverged) return; // every member sees the same totals and stops; the driver fails the run
         }
         if (reported != null) await(reported, "Report", context);
-        LAST_STATE.keySet().removeIf(other -> !other.equals(token)); // one run's state per executor, not every run's
-        LAST_STATE.put(token, java.util.Map.entry(end, replica.encode()));
+        keepForNextLaunch(end, replica);
     }
 
     /**
@@ -180,12 +171,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         int parameters = spec.parameterCount();
         SharedSums group = SharedSums.join(token, launch, new Chunks(parameters + GradientSum.VECTOR_EXTRA, members));
         RingMember.Waiting waiting = context::killTaskIfInterrupted;
-        Replica replica = group.shared(() -> {
-            Replica r = Replica.empty(config, parameters);
-            java.util.Map.Entry<Long, byte[]> kept = LAST_STATE.get(token);
-            r.load(kept != null && kept.getKey() == firstStep ? kept.getValue() : start.value());
-            return r;
-        });
+        Replica replica = group.shared(() -> startingReplica(parameters));
         boolean reporter = member == RingExchange.REPORTER;
         DriverStep update = new DriverStep(config, spec, stepsPerEpoch);
         int epoch = (int) (firstStep / stepsPerEpoch);
@@ -196,11 +182,7 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         CompletableFuture<Message> reported = null;
         long slowest = 0;
         for (long step = firstStep; step < end; step++) {
-            long began = System.nanoTime();
-            ShardWork.reusedStepGradient(spec, replica.params(), blocks.iterator(), run.plan(epoch, (int) (step - (long) epoch * stepsPerEpoch)),
-                    config.dropoutRates(), config.augment()).writeVector(values);
-            long computed = System.nanoTime() - began;
-            computeNanos.add(computed);
+            long computed = computeSums(step, epoch, replica.params(), blocks, values);
             slowest = Math.max(slowest, computed);
             long bound = step == firstStep ? Math.max(LAUNCH_WAIT_NANOS, Math.max(stallNanos, 10 * slowest)) : Math.max(stallNanos, 10 * slowest);
             long[] totals = group.allReduce(member, values, waiting, bound);
@@ -223,10 +205,37 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         }
         if (reported != null) await(reported, "Report", context);
         if (reporter) {
-            LAST_STATE.keySet().removeIf(other -> !other.equals(token));
-            LAST_STATE.put(token, java.util.Map.entry(end, replica.encode()));
+            keepForNextLaunch(end, replica);
             group.leave();
         }
+    }
+
+    /** This member's exact sums of {@code step} at {@code params}, written into {@code values}; returns the compute time. */
+    private long computeSums(long step, int epoch, float[] params, List<ShardBlock> blocks, long[] values) {
+        long began = System.nanoTime();
+        ShardWork.reusedStepGradient(spec, params, blocks.iterator(), run.plan(epoch, (int) (step - (long) epoch * stepsPerEpoch)),
+                config.dropoutRates(), config.augment()).writeVector(values);
+        long computed = System.nanoTime() - began;
+        computeNanos.add(computed);
+        return computed;
+    }
+
+    /**
+     * The state the launch starts from. Where this executor's members ended the run's previous launch at this launch's
+     * first step (the epoch before), their replica is the state the driver broadcast: taken from here, the broadcast is
+     * never fetched.
+     */
+    private Replica startingReplica(int parameters) {
+        Replica replica = Replica.empty(config, parameters);
+        java.util.Map.Entry<Long, byte[]> kept = LAST_STATE.get(token);
+        replica.load(kept != null && kept.getKey() == firstStep ? kept.getValue() : start.value());
+        return replica;
+    }
+
+    /** Keeps the state at the epoch's end ({@code end}, the next launch's first step) for this executor's next launch. */
+    private void keepForNextLaunch(long end, Replica replica) {
+        LAST_STATE.keySet().removeIf(other -> !other.equals(token)); // one run's state per executor, not every run's
+        LAST_STATE.put(token, java.util.Map.entry(end, replica.encode()));
     }
 
     /** Asks the driver for each step, computes this member's whole sums at its parameters and sends them, until it ends the epoch. */
