@@ -17,9 +17,12 @@ public final class BenchAccess {
         return trainer.stepGradient(params, plan, gradient, tree);
     }
 
-    /** Steps as a run in {@code mode} takes them, to be timed one by one; close after. */
+    /**
+     * Steps as a run in {@code mode} takes them, to be timed one by one; close after. In the stage, the star: the ring
+     * and shared memory run an epoch's steps without the driver, so their steps cannot be taken one at a time.
+     */
     public static Steps steps(Trainer trainer, Sync mode) {
-        return new Steps(trainer.stepGradients(mode));
+        return new Steps(trainer.stepGradients(mode, new TrainingListener() { }, sparkprop.collective.Topology.STAR));
     }
 
     /** A mode's step source. */

@@ -465,8 +465,13 @@ public final class Trainer {
      * TrainingListener#stateWantedEvery} steps, and a stage that goes on with fewer task slots says so to the listener.
      */
     TrainingLoop.StepGradients stepGradients(Sync mode, TrainingListener listener) {
+        return stepGradients(mode, listener, topology());
+    }
+
+    /** The same with the stage's exchange chosen (the benchmark times the star, whose steps the driver takes one by one). */
+    TrainingLoop.StepGradients stepGradients(Sync mode, TrainingListener listener, Topology topology) {
         return switch (mode) {
-            case STAGE -> new StageGradients(sc, train, spec, config, layout, stepsPerEpoch, topology(), listener.stateWantedEvery(), listener::note);
+            case STAGE -> new StageGradients(sc, train, spec, config, layout, stepsPerEpoch, topology, listener.stateWantedEvery(), listener::note);
             case JOBS -> this::stepGradient;
             case AUTO -> throw new IllegalArgumentException("choose the mode first (chooseSync)");
         };
