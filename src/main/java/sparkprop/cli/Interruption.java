@@ -16,6 +16,8 @@ final class Interruption {
     private static volatile String whereNow;
     private static volatile boolean happened;
     private static volatile boolean installed;
+    /** Held while the run writes its folder after an epoch or step, and by the hook while it decides what to say. */
+    static final Object WRITING = new Object();
 
     private Interruption() {
     }
@@ -25,9 +27,13 @@ final class Interruption {
         if (installed) return;
         installed = true;
         org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(() -> {
-            String line = whereNow;
-            if (line == null) return; // a normal exit, or before anything started
-            happened = true;
+            String line;
+            // Not while the run writes its folder (it writes under the same lock): the line names what is on disk.
+            synchronized (WRITING) {
+                if (whereNow == null) return; // a normal exit, or before anything started
+                happened = true; // from now on the run writes nothing more (TrainingRun), so the line stays true
+                line = whereNow;
+            }
             System.out.println();
             System.err.println(line);
             System.err.flush();

@@ -334,8 +334,9 @@ final class TrainingRun {
      * step of the run.
      */
     private final class EpochWriter implements TrainingListener {
-        /** How an interrupted run continues, said after where it was (Interruption). */
+        /** Where the run is ("epoch 2, step 40 of 117") and how an interrupted run continues, for Interruption's line. */
         private String continuation;
+        private String where;
         private final Trainer trainer;
         private final TrainConfig config;
         private final TrainingListener console;
@@ -350,12 +351,14 @@ final class TrainingRun {
 
         private void checkpointed(TrainingState state) {
             continuation = "resume with --resume " + folder.dir + ", from the checkpoint after " + position(state);
+            if (where != null) Interruption.at("interrupted at " + where + "; " + continuation);
         }
 
         @Override
         public void stepFinished(int epoch, int step, int steps, double meanLoss, long examplesSoFar, double secondsSoFar) {
             console.stepFinished(epoch, step, steps, meanLoss, examplesSoFar, secondsSoFar);
-            Interruption.at("interrupted at epoch " + (epoch + 1) + ", step " + (step + 1) + " of " + steps + "; " + continuation);
+            where = "epoch " + (epoch + 1) + ", step " + (step + 1) + " of " + steps;
+            Interruption.at("interrupted at " + where + "; " + continuation);
         }
 
         @Override
@@ -373,16 +376,27 @@ final class TrainingRun {
             int every = settings.checkpointEvery();
             long step = (long) state.epochsDone() * trainer.stepsPerEpoch() + state.epochProgress().stepsDone();
             if (every == 0 || step % every != 0) return;
-            try {
-                folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), blas, identity, state));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write to the run folder " + folder.dir, e);
+            synchronized (Interruption.WRITING) {
+                if (Interruption.happened()) return; // interrupted: the checkpoint the line named is kept as it is
+                try {
+                    folder.saveCheckpoint(Checkpoint.encode(config, settings.dataMap(), blas, identity, state));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write to the run folder " + folder.dir, e);
+                }
+                checkpointed(state);
             }
-            checkpointed(state);
         }
 
         @Override
         public void epochFinished(EpochMetrics metrics, TrainingState state) {
+            synchronized (Interruption.WRITING) {
+                if (Interruption.happened()) return; // interrupted: the folder stays as the line said
+                writeEpoch(metrics, state);
+            }
+            console.epochFinished(metrics, state);
+        }
+
+        private void writeEpoch(EpochMetrics metrics, TrainingState state) {
             try {
                 folder.writeMetrics(state.history());
                 // The kept model is on disk as it changes, so a later divergence or crash cannot lose it.
@@ -394,7 +408,6 @@ final class TrainingRun {
                 throw new UncheckedIOException("cannot write to the run folder " + folder.dir, e);
             }
             checkpointed(state);
-            console.epochFinished(metrics, state);
         }
     }
 }
