@@ -101,6 +101,7 @@ public final class Trainer {
         this.config = config.withShardsFor(parts);
         config = this.config;
         this.spec = check(data, config);
+        checkMemory(sc, spec, config);
         this.layout = new ShardLayout(data.train().count(), config.shards(), parts);
         this.stepsPerEpoch = ShardSampler.stepsPerEpoch(layout, config.batchSize(), config.validation());
         HadoopConf hadoop = HadoopConf.of(sc.hadoopConfiguration());
@@ -144,6 +145,7 @@ public final class Trainer {
         if (config.shardsFollowPartitions()) config = config.with("shards", String.valueOf(layout.shards()));
         this.config = config;
         this.spec = check(layout.examples(), width, config);
+        checkMemory(sc, spec, config);
         if (config.augment().active() && input != InputScaling.UINT8) {
             throw new BadInputException("--augment " + config.augment().spec() + ": the table's features are not 0-255 pixels, so not an image to distort");
         }
@@ -199,6 +201,18 @@ public final class Trainer {
                     + " training examples (after --validation) spread over " + config.shards() + " shards");
         }
         return spec;
+    }
+
+    /**
+     * Refuses a network the driver's or an executor's heap cannot hold ({@link MemoryNeed}), before the data is read. In
+     * local mode the tasks share the driver's heap; elsewhere each executor runs spark.executor.cores tasks (1 if unset).
+     */
+    private static void checkMemory(JavaSparkContext sc, NetworkSpec spec, TrainConfig config) {
+        org.apache.spark.SparkConf conf = sc.getConf();
+        boolean local = sc.isLocal();
+        int tasksPerExecutor = Math.max(1, conf.getInt("spark.executor.cores", 1) / Math.max(1, conf.getInt("spark.task.cpus", 1)));
+        long executorHeap = local ? 0 : conf.getSizeAsBytes("spark.executor.memory", "1g");
+        MemoryNeed.check(spec, config, Runtime.getRuntime().maxMemory(), local ? 1 : 0, executorHeap, tasksPerExecutor);
     }
 
     public NetworkSpec spec() {

@@ -199,6 +199,19 @@ class TrainCommandTest {
         assertTrue(!Files.exists(out), "a run that failed before its first checkpoint leaves no folder");
     }
 
+    /** 64-30000-30000-10 is 0.9 G parameters: refused from the layer sizes, before the optimizer's arrays are allocated. */
+    @Test
+    void aNetworkTooLargeForTheHeapIsOneLineNamingTheSetting() throws Exception {
+        Path out = dir.resolve("too-large");
+        CliRun run = CliRun.of("train", "--data", data, "--layers", "64,30000,30000,10", "--master", "local[2]", "--out", out.toString());
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals(1, run.errorLines().lines().count(), run.err());
+        assertTrue(run.errorLines().contains("--layers 64-30000-30000-10: its 902,280,010 parameters need at least")
+                && run.errorLines().contains("of the driver's heap") && run.errorLines().contains("spark.driver.memory"), run.err());
+        assertTrue(!run.err().contains("OutOfMemoryError") && !run.err().contains("\tat "), run.err());
+        assertTrue(!Files.exists(out), "nothing left behind");
+    }
+
     @Test
     void aLabelOutOfRangeFoundByAnExecutorIsOneLineAndExitCode2() throws Exception {
         Path bad = dir.resolve("bad-labels");
