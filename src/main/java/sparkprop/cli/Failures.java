@@ -44,7 +44,7 @@ final class Failures {
     static Throwable userError(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof DataException || t instanceof ModelFileException || t instanceof BadInputException
-                    || t instanceof TrainingDivergedException) {
+                    || t instanceof TrainingDivergedException || t instanceof sparkprop.storage.CannotWriteException) {
                 return t;
             }
             if (t.getCause() == t) break;

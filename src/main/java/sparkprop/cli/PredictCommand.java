@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -92,7 +91,12 @@ final class PredictCommand implements Callable<Integer> {
         List<byte[]> digits = new ArrayList<>();
         for (Path file : files) {
             try {
-                BufferedImage picture = Files.isRegularFile(file) ? ImageIO.read(file.toFile()) : null;
+                BufferedImage picture = null;
+                if (Files.isRegularFile(file)) {
+                    try (java.io.InputStream in = Files.newInputStream(file)) {
+                        picture = DigitPicture.read(in, file.toString());
+                    }
+                }
                 if (picture == null) {
                     problems.add(file + ": " + (Files.exists(file) ? "not a picture this reader knows (PNG, JPEG, GIF, BMP)" : "no such file"));
                     continue;

@@ -9,7 +9,34 @@ import java.awt.image.BufferedImage;
  * centre of mass is at the centre. Other input sizes scale the same way (box = 20/28 of the side).
  */
 public final class DigitPicture {
+    /** The most pixels a picture may declare (4096 x 4096): decoding one costs about 12 bytes a pixel here. */
+    public static final long MAX_PIXELS = 4096L * 4096;
+
     private DigitPicture() {
+    }
+
+    /**
+     * Decodes a picture (PNG, JPEG, GIF, BMP), or returns null when no reader knows its format. A picture whose header
+     * declares more than {@link #MAX_PIXELS} is refused, naming {@code name}, before its pixels are decoded: a small file
+     * can declare 30000 x 30000, and decoding it would take the heap that the pictures beside it need.
+     */
+    public static BufferedImage read(java.io.InputStream bytes, String name) throws java.io.IOException {
+        try (javax.imageio.stream.ImageInputStream in = javax.imageio.ImageIO.createImageInputStream(bytes)) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : javax.imageio.ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) return null;
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long width = reader.getWidth(0), height = reader.getHeight(0);
+                if (width * height > MAX_PIXELS) {
+                    throw new DataException(name + ": a picture of " + width + "x" + height + " pixels, more than the " + MAX_PIXELS
+                            + " (4096x4096) a digit's picture may have; scale it down");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        }
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Column;
@@ -60,7 +59,7 @@ public final class BatchPrediction {
                 Row r = rows.next();
                 String path = r.getString(0);
                 try {
-                    BufferedImage image = ImageIO.read(new ByteArrayInputStream((byte[]) r.get(1)));
+                    BufferedImage image = DigitPicture.read(new ByteArrayInputStream((byte[]) r.get(1)), path);
                     if (image == null) {
                         out.add(failed(path, "not a picture this reader knows (PNG, JPEG, GIF, BMP)", k));
                         continue;

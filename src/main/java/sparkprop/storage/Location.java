@@ -237,6 +237,14 @@ public final class Location {
      * NameNode refuses an existing name); elsewhere a check and a create.
      */
     public boolean createIfAbsent(byte[] bytes) throws IOException {
+        try {
+            return createIfAbsentOrFail(bytes);
+        } catch (IOException | org.apache.hadoop.fs.FSError e) {
+            throw new CannotWriteException(toString(), e);
+        }
+    }
+
+    private boolean createIfAbsentOrFail(byte[] bytes) throws IOException {
         if (fs instanceof RawLocalFileSystem local) {
             try {
                 java.nio.file.Files.write(local.pathToFile(path).toPath(), bytes, java.nio.file.StandardOpenOption.CREATE_NEW,
@@ -262,8 +270,21 @@ public final class Location {
             return;
         }
         Path tmp = temporary();
-        put(tmp, bytes);
-        replaceWith(tmp, path);
+        try {
+            put(tmp, bytes);
+            try {
+                replaceWith(tmp, path);
+            } catch (IOException e) {
+                throw new CannotWriteException(toString(), e);
+            }
+        } catch (CannotWriteException e) {
+            try {
+                fs.delete(tmp, false); // what a full disk left of it, so that it frees its space
+            } catch (IOException | RuntimeException ignored) {
+                // the write's failure is the one to report
+            }
+            throw e;
+        }
     }
 
     /**
@@ -286,6 +307,9 @@ public final class Location {
     private void put(Path file, byte[] bytes) throws IOException {
         try (OutputStream out = fs.create(file, true)) {
             out.write(bytes);
+        } catch (IOException | org.apache.hadoop.fs.FSError e) {
+            // FSError: an Error, which no command handler would see, for what is the environment's (a full disk).
+            throw new CannotWriteException(toString(), e);
         }
     }
 

@@ -82,6 +82,35 @@ class PictureCommandsTest {
         return v;
     }
 
+    /**
+     * A valid PNG of a few hundred bytes whose header declares {@code width} x {@code height} 8-bit grey pixels (its data
+     * one deflated row of them): what decoding would allocate is the header's, not the file's size.
+     */
+    static byte[] pngDeclaring(int width, int height) throws java.io.IOException {
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        png.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 0).put((byte) 0)
+                .put((byte) 0).put((byte) 0);
+        chunk(png, "IHDR", header.array());
+        java.io.ByteArrayOutputStream row = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(row)) {
+            z.write(new byte[width + 1]);
+        }
+        chunk(png, "IDAT", row.toByteArray());
+        chunk(png, "IEND", new byte[0]);
+        return png.toByteArray();
+    }
+
+    private static void chunk(java.io.ByteArrayOutputStream png, String type, byte[] data) throws java.io.IOException {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(type.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        crc.update(data);
+        png.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        png.write(type.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        png.write(data);
+        png.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
     @Test
     void predictAnswersEveryReadablePictureAndNamesTheOthers() throws Exception {
         Path pictures = dir.resolve("pictures");
@@ -89,12 +118,16 @@ class PictureCommandsTest {
                 "--invert").exitCode());
         Files.delete(pictures.resolve("contact-sheet.png"));
         Files.writeString(pictures.resolve("notes.png"), "not a picture");
+        Files.write(pictures.resolve("huge.png"), pngDeclaring(30000, 30000));
         CliRun r = CliRun.of("predict", "--model", model.toString(), pictures.toString());
         assertEquals(2, r.exitCode(), "one picture was unreadable");
         assertEquals(5, r.out().lines().filter(l -> l.matches(".*/\\d{5}_\\d\\.png \\d 0\\.\\d{4}")).count(), r.out());
         assertTrue(r.errorLines().contains("notes.png: not a picture"), r.err());
+        assertTrue(r.errorLines().contains("huge.png: a picture of 30000x30000 pixels, more than the 16777216 (4096x4096)"), r.err());
+        assertTrue(!r.err().contains("OutOfMemoryError"), r.err());
 
         Files.delete(pictures.resolve("notes.png"));
+        Files.delete(pictures.resolve("huge.png"));
         CliRun json = CliRun.of("predict", "--model", model.toString(), "--json", pictures.toString());
         assertEquals(0, json.exitCode(), json.err());
         JsonNode answers = new ObjectMapper().readTree(json.out().lines().filter(l -> l.startsWith("[")).findFirst().orElseThrow());
@@ -158,16 +191,17 @@ class PictureCommandsTest {
         Files.delete(pictures.resolve("contact-sheet.png"));
         CliRun local = CliRun.of("predict", "--model", model.toString(), "--json", pictures.toString());
         Files.writeString(pictures.resolve("notes.png"), "not a picture");
+        Files.write(pictures.resolve("huge.png"), pngDeclaring(30000, 30000));
         Path out = dir.resolve("batch-out");
         CliRun batch = CliRun.of("predict", "--model", model.toString(), "--data", pictures.toString(), "--out", out.toString(), "--format", "csv",
                 "--master", "local[2]");
         assertEquals(2, batch.exitCode(), "one file was not a picture: " + batch.err());
-        assertTrue(batch.errorLines().contains("1 of 7 files could not be read"), batch.err());
+        assertTrue(batch.errorLines().contains("2 of 8 files could not be read"), batch.err());
         java.util.List<String[]> rows = csvParts(out);
         assertEquals(java.util.List.of("id", "prediction", "probability", "p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "error"),
                 java.util.List.of(rows.get(0)));
         JsonNode answers = new ObjectMapper().readTree(local.out().lines().filter(l -> l.startsWith("[")).findFirst().orElseThrow());
-        assertEquals(7, rows.size() - 1);
+        assertEquals(8, rows.size() - 1);
         int matched = 0;
         for (JsonNode a : answers) {
             String name = Path.of(a.get("file").asText()).getFileName().toString();
@@ -178,6 +212,7 @@ class PictureCommandsTest {
         }
         assertEquals(6, matched);
         assertTrue(rows.stream().anyMatch(r -> r[0].endsWith("notes.png") && r[1].isEmpty() && r[13].contains("not a picture")));
+        assertTrue(rows.stream().anyMatch(r -> r[0].endsWith("huge.png") && r[1].isEmpty() && r[13].contains("30000x30000 pixels")));
 
         // A table: the test examples as CSV, label first. Predictions are the core's, ids the rows' places.
         Examples test = Dataset.open(data, new Configuration()).test().read(new Configuration(), 0, 40);

@@ -212,6 +212,30 @@ class TrainCommandTest {
         assertTrue(!Files.exists(out), "nothing left behind");
     }
 
+    /**
+     * A real full disk: --out on a tmpfs of 40 KB, which the run fills. Hadoop's local file system throws an FSError (an
+     * Error) for the failed write; the user gets one line naming the file, exit 2, and no half-written file.
+     */
+    @Test
+    void aFullDiskUnderOutIsOneLineNamingTheFile() throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("small-disk"));
+        int mounted = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=40k", "tmpfs", disk.toString()).inheritIO().start().waitFor();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mounted == 0, "needs root to mount a 40 KB tmpfs");
+        try {
+            Path out = disk.resolve("run");
+            CliRun run = CliRun.of("train", "--data", data, "--layers", "64,200,10", "--epochs", "3", "--master", "local[2]", "--out", out.toString());
+            assertEquals(2, run.exitCode(), run.out() + run.err());
+            assertEquals(1, run.errorLines().lines().count(), run.err());
+            assertTrue(run.errorLines().startsWith("error: cannot write " + out + "/") && run.errorLines().contains(": No space left on device"), run.err());
+            assertTrue(!run.err().contains("FSError") && !run.err().contains("\tat "), run.err());
+            try (java.util.stream.Stream<Path> left = Files.walk(disk)) {
+                assertEquals(java.util.List.of(), left.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList(), "no half-written file");
+            }
+        } finally {
+            new ProcessBuilder("umount", disk.toString()).inheritIO().start().waitFor();
+        }
+    }
+
     @Test
     void aLabelOutOfRangeFoundByAnExecutorIsOneLineAndExitCode2() throws Exception {
         Path bad = dir.resolve("bad-labels");
