@@ -52,7 +52,7 @@ public final class MemoryNeed {
         long driver = driverBytes(spec, config) + localTasks * taskBytes(spec, config);
         if (driver > driverHeap) {
             throw new BadInputException("--layers " + spec.describeSizes() + ": " + parameters(spec) + " need at least " + gb(driver)
-                    + " of the driver's heap" + (localTasks > 0 ? " (its " + localTasks + " local tasks included)" : "") + ", which has "
+                    + " of the driver's heap" + (localTasks > 0 ? " (the tasks' arrays included: local mode)" : "") + ", which has "
                     + gb(driverHeap) + ": raise it (spark.driver.memory, spark-submit --driver-memory; SPARKPROP_JAVA_OPTS=-Xmx... for scripts/train)"
                     + " or train a smaller network");
         }
