@@ -22,6 +22,10 @@ final class FixedPoint {
     static final int MAX_SHARDS = 1 << 11;
     /** The loss is kept at 2^-32 times this, so larger loss sums fit the same bound. */
     static final int LOSS_COARSENING = 64;
+    /** Below this magnitude {@link #addRounded} rounds by adding {@link #ROUNDER}: |g·2^32| < 2^51. */
+    private static final float FAST_LIMIT = 0x1p19f;
+    private static final double ROUNDER = 0x1.8p52;
+    private static final long ROUNDER_BITS = Double.doubleToRawLongBits(ROUNDER);
 
     private FixedPoint() {
     }
@@ -31,13 +35,21 @@ final class FixedPoint {
      * beyond the limit (and NaN), when there were any.
      */
     static boolean addRounded(float[] values, long[] into) {
-        if (largestMagnitude(values) < LIMIT) {
-            // The common case, without a branch per value so the loop vectorises: 3.5 ms -> 1.4 ms
-            // for 1.9M values, once per shard and step. Math.rint (ties to even) rather than
-            // Math.round only because it is faster; any fixed rounding keeps the sum exact.
-            for (int i = 0; i < into.length; i++) into[i] += (long) Math.rint(values[i] * SCALE);
-            return true;
+        // The common case in one pass, without a branch per value: g·2^32 + 1.5·2^52 rounds g·2^32 to
+        // the nearest integer, ties to even, exactly as Math.rint does, wherever |g·2^32| < 2^51 (the
+        // sum then lies in [2^52, 2^53), where doubles are the integers), and the integer is the
+        // difference of the two doubles' bits. Half the time of a pass for the largest magnitude and a
+        // pass of Math.rint (0.21 ms against 0.35 ms for 203,530 values, once per shard and step).
+        boolean fast = true;
+        for (int i = 0; i < into.length; i++) {
+            float g = values[i];
+            fast &= Math.abs(g) < FAST_LIMIT; // false for NaN too
+            into[i] += Double.doubleToRawLongBits(g * SCALE + ROUNDER) - ROUNDER_BITS;
         }
+        if (fast) return true;
+        // A value at or beyond 2^19 (or NaN): take back what was added (whole-number addition wraps and
+        // is undone exactly) and round each value alone.
+        for (int i = 0; i < into.length; i++) into[i] -= Double.doubleToRawLongBits(values[i] * SCALE + ROUNDER) - ROUNDER_BITS;
         boolean inRange = true;
         for (int i = 0; i < into.length; i++) {
             float g = values[i];
@@ -48,13 +60,6 @@ final class FixedPoint {
             into[i] += (long) Math.rint(g * SCALE);
         }
         return inRange;
-    }
-
-    /** The largest |value|, or NaN if there is one (Math.max propagates it). */
-    private static float largestMagnitude(float[] values) {
-        float max = 0;
-        for (float v : values) max = Math.max(max, Math.abs(v));
-        return max;
     }
 
     static boolean lossInRange(double loss) {
