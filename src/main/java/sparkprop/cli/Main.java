@@ -16,7 +16,12 @@ public final class Main {
     public static final int BAD_INPUT = 2;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        // On YARN in cluster mode this runs inside the application master, which counts any System.exit, exit(0) too, as
+        // an attempt that failed ("Shutdown hook called before final status was reported") and would start another:
+        // there a success returns, and the application master reports SUCCEEDED.
+        if (code == 0 && "yarn".equals(System.getProperty("spark.master")) && "cluster".equals(System.getProperty("spark.submit.deployMode"))) return;
+        System.exit(code);
     }
 
     public static int run(String... args) {

@@ -175,12 +175,60 @@ class YarnIT {
         byte[] model = MiniHdfs.read(out + "/model.bin");
         assertTrue(MiniHdfs.lines(out + "/metrics.jsonl") == 6, "six epochs");
         // Six epochs, not the reference's three: compared with a local[2] run of six.
-        List<String> local = new ArrayList<>(List.of("scripts/train", "--master", "local[2]"));
-        local.addAll(train(data.toString(), WORK.resolve("local-6").toString(), 6));
-        Scripts.Result six = Scripts.run(WORK.resolve("logs"), 300, local.toArray(String[]::new));
-        assertEquals(0, six.code(), six.output());
-        assertArrayEquals(Files.readAllBytes(WORK.resolve("local-6/model.bin")), model);
+        assertArrayEquals(referenceOf(6), model);
         assertTrue(expected.length == model.length);
+    }
+
+    static final Map<Integer, byte[]> LONGER = new java.util.HashMap<>();
+
+    /** The model of an undisturbed local[2] run of {@code epochs} (the runs disturbed mid-run train longer than the reference). */
+    static synchronized byte[] referenceOf(int epochs) throws Exception {
+        if (!LONGER.containsKey(epochs)) {
+            List<String> local = new ArrayList<>(List.of("scripts/train", "--master", "local[2]"));
+            local.addAll(train(data.toString(), WORK.resolve("local-" + epochs).toString(), epochs));
+            Scripts.Result run = Scripts.run(WORK.resolve("logs"), 300, local.toArray(String[]::new));
+            assertEquals(0, run.code(), run.output());
+            LONGER.put(epochs, Files.readAllBytes(WORK.resolve("local-" + epochs + "/model.bin")));
+        }
+        return LONGER.get(epochs);
+    }
+
+    /**
+     * Cluster mode, the driver inside YARN's application master: the application master killed after the first epoch's
+     * checkpoint; YARN's second attempt (spark.yarn.maxAppAttempts=2) runs the same command line, whose
+     * --resume-if-exists continues from the checkpoint on HDFS, to the bits of an undisturbed run, and the application
+     * ends SUCCEEDED.
+     */
+    @Test
+    void clusterModeAnApplicationMasterKilledMidRunIsResumedByTheSecondAttempt() throws Exception {
+        String out = MiniHdfs.uri("/yarn-it/cluster-am-killed");
+        List<String> command = new ArrayList<>(List.of("train"));
+        command.addAll(train(hdfsData, out, 12));
+        command.add("--resume-if-exists");
+        java.util.concurrent.CompletableFuture<Scripts.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return submit(900, List.of("--deploy-mode", "cluster", "--conf", "spark.yarn.maxAppAttempts=2"), command);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        ClusterIT.awaitHdfs(out + "/checkpoint.bin", 300);
+        List<ProcessHandle> masters = ProcessHandle.allProcesses()
+                .filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .filter(h -> h.info().commandLine().map(c -> c.contains("org.apache.spark.deploy.yarn.ApplicationMaster")).orElse(false)).toList();
+        assertEquals(1, masters.size(), "one application master's JVM (the container's launch script aside), the driver's");
+        int epochsBefore = MiniHdfs.lines(out + "/metrics.jsonl");
+        masters.get(0).destroyForcibly();
+        Scripts.Result r = run.get(900, TimeUnit.SECONDS);
+        assertEquals(0, r.code(), r.output());
+        // What `yarn application -status` reports, from the ResourceManager itself: the newest application, two attempts, SUCCEEDED.
+        org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp app = yarn.getResourceManager().getRMContext().getRMApps().values().stream()
+                .max(java.util.Comparator.comparing(a -> a.getApplicationId())).orElseThrow();
+        assertEquals(2, app.getAppAttempts().size(), app.getDiagnostics().toString());
+        assertEquals(org.apache.hadoop.yarn.api.records.FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics().toString());
+        assertTrue(epochsBefore >= 1 && epochsBefore < 12, "killed mid-run, after " + epochsBefore + " epochs");
+        assertEquals(12, MiniHdfs.lines(out + "/metrics.jsonl"), "twelve epochs, each once");
+        assertArrayEquals(referenceOf(12), MiniHdfs.read(out + "/model.bin"));
     }
 
     /**
