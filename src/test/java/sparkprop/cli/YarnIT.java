@@ -127,8 +127,25 @@ class YarnIT {
         String out = MiniHdfs.uri("/yarn-it/client");
         List<String> command = new ArrayList<>(List.of("train"));
         command.addAll(train(hdfsData, out));
-        Scripts.Result r = submit(600, List.of("--deploy-mode", "client", "--conf", "spark.authenticate=true"), command);
+        // The exchange on a known port of 127.0.0.1, so that this test can knock without YARN's secret while the run trains.
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        java.util.concurrent.CompletableFuture<Scripts.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return submit(600, List.of("--deploy-mode", "client", "--conf", "spark.authenticate=true", "--conf", "spark.driver.host=127.0.0.1",
+                        "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.sparkprop.exchange.port=" + port), command);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        String knocked = knockWithoutTheSecret(port, run);
+        Scripts.Result r = run.get(600, TimeUnit.SECONDS);
         assertEquals(0, r.code(), r.output());
+        System.out.println("a connection without YARN's secret: " + knocked);
+        assertTrue(knocked.startsWith("refused") && !knocked.contains("not a task of this run"),
+                "a connection without YARN's secret while the run trained must be refused by Spark's authentication, before the exchange: " + knocked);
         assertTrue(r.output().contains("master yarn"), r.output());
         assertArrayEquals(expected, MiniHdfs.read(out + "/model.bin"));
         JsonNode summary = new ObjectMapper().readTree(MiniHdfs.read(out + "/summary.json"));
@@ -149,6 +166,40 @@ class YarnIT {
         Scripts.Result predicted = submit(300, List.of(), List.of("predict", "--model", out + "/model.bin", "--data", pictures, "--out", predictions));
         assertEquals(0, predicted.code(), predicted.output());
         assertTrue(!MiniHdfs.names(predictions).isEmpty(), "predictions written to HDFS");
+    }
+
+    /**
+     * Connects to the driver's exchange at 127.0.0.1:port once it listens, as an outsider without the application's
+     * secret, and sends a request: "refused: ..." when the server turns it away, "answered" if the request got through,
+     * "never listened" if the run ended first.
+     */
+    static String knockWithoutTheSecret(int port, java.util.concurrent.CompletableFuture<?> run) throws Exception {
+        org.apache.spark.network.util.TransportConf plain = org.apache.spark.network.netty.SparkTransportConf.fromSparkConf(
+                new org.apache.spark.SparkConf(), "sparkprop", 1, scala.Option.empty(), scala.Option.empty());
+        try (org.apache.spark.network.TransportContext context = new org.apache.spark.network.TransportContext(plain,
+                new org.apache.spark.network.server.NoOpRpcHandler());
+             org.apache.spark.network.client.TransportClientFactory factory = context.createClientFactory()) {
+            while (!run.isDone()) {
+                org.apache.spark.network.client.TransportClient client;
+                try {
+                    client = factory.createUnmanagedClient("127.0.0.1", port);
+                } catch (java.io.IOException | RuntimeException notYet) {
+                    TimeUnit.MILLISECONDS.sleep(50);
+                    continue;
+                }
+                try {
+                    // A well-formed join with a token of its own: the exchange's handler, if it heard it, would answer
+                    // "refused: not a task of this run"; Spark's authentication must stop it before.
+                    client.sendRpcSync(new sparkprop.collective.Message.Join(sparkprop.collective.Token.random(), 0, 0, "127.0.0.1:1").encode(), 10_000);
+                    return "answered";
+                } catch (RuntimeException e) {
+                    return "refused: " + e;
+                } finally {
+                    client.close();
+                }
+            }
+        }
+        return "never listened";
     }
 
     /** An executor's YARN container killed mid-epoch: YARN grants another, the stage is launched again, the same bits. */
