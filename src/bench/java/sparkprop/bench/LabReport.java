@@ -140,7 +140,7 @@ public final class LabReport {
                 for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) epochs.add(json.readTree(line));
                 // Epoch 1 pays the JIT and the first stage's start, and the lab runs the first warm_epochs unthrottled:
                 // throughput and step times from the first epoch after both, where there is one.
-                int warm = Math.max(1, lab.path("warm_epochs").asInt(0));
+                int unthrottled = lab.path("warm_epochs").asInt(0), warm = Math.max(1, unthrottled);
                 List<JsonNode> steady = epochs.size() > warm ? epochs.subList(warm, epochs.size()) : epochs;
                 double seconds = 0, examples = 0, steps = 0, gradient = 0, compute = 0, update = 0;
                 for (JsonNode e : steady) {
@@ -153,7 +153,6 @@ public final class LabReport {
                 }
                 // Time to target: an epoch run unthrottled (warm) counts as the steady epochs' mean.
                 double toTarget = Double.NaN, elapsed = 0, steadyEpoch = seconds / steady.size();
-                int unthrottled = lab.path("warm_epochs").asInt(0);
                 for (int i = 0; i < epochs.size(); i++) {
                     JsonNode e = epochs.get(i);
                     elapsed += i < unthrottled ? steadyEpoch : e.get("epoch_seconds").asDouble();

@@ -19,6 +19,15 @@ public abstract class Optimizer {
             return name().toLowerCase(Locale.ROOT);
         }
 
+        /** The arrays of a parameter's length this kind keeps as state ({@link #state()}): velocity, or Adam's two moments. */
+        public int stateArrays() {
+            return switch (this) {
+                case SGD -> 0;
+                case MOMENTUM, NESTEROV -> 1;
+                case ADAM -> 2;
+            };
+        }
+
         public static Kind parse(String name) {
             for (Kind k : values()) if (k.id().equals(name.trim().toLowerCase(Locale.ROOT))) return k;
             throw new BadInputException("unknown optimizer '" + name

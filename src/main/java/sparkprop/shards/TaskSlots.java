@@ -63,6 +63,11 @@ public final class TaskSlots {
         return 0;
     }
 
+    /** The tasks one executor runs at once: {@code spark.executor.cores / spark.task.cpus}, with one core where unset; at least 1. */
+    public static int perExecutor(SparkConf conf) {
+        return Math.max(1, conf.getInt("spark.executor.cores", 1) / Math.max(1, conf.getInt("spark.task.cpus", 1)));
+    }
+
     /** Which settings {@link #asked} read, for messages. */
     static String askedBy(SparkConf conf, String master) {
         if (conf.contains("spark.executor.instances") || master.startsWith("yarn") || master.startsWith("k8s")) {

@@ -3,7 +3,6 @@ package sparkprop.train;
 import java.util.Locale;
 import sparkprop.core.BadInputException;
 import sparkprop.core.NetworkSpec;
-import sparkprop.core.Optimizer;
 
 /**
  * The least heap a run's arrays take, from the layer sizes alone, so that a network too large for
@@ -27,8 +26,7 @@ public final class MemoryNeed {
 
     /** The float arrays of a parameter's length the state holds: the parameters, the optimizer's, the average. */
     static int stateArrays(TrainConfig config) {
-        int optimizer = config.optimizer() == Optimizer.Kind.SGD ? 0 : config.optimizer() == Optimizer.Kind.ADAM ? 2 : 1;
-        return 1 + optimizer + (config.ema() > 0 ? 1 : 0);
+        return 1 + config.optimizer().stateArrays() + (config.ema() > 0 ? 1 : 0);
     }
 
     /** The driver's least need, in bytes. */

@@ -210,9 +210,8 @@ public final class Trainer {
     private static void checkMemory(JavaSparkContext sc, NetworkSpec spec, TrainConfig config) {
         org.apache.spark.SparkConf conf = sc.getConf();
         boolean local = sc.isLocal();
-        int tasksPerExecutor = Math.max(1, conf.getInt("spark.executor.cores", 1) / Math.max(1, conf.getInt("spark.task.cpus", 1)));
         long executorHeap = local ? 0 : conf.getSizeAsBytes("spark.executor.memory", "1g");
-        MemoryNeed.check(spec, config, Runtime.getRuntime().maxMemory(), local ? 1 : 0, executorHeap, tasksPerExecutor);
+        MemoryNeed.check(spec, config, Runtime.getRuntime().maxMemory(), local ? 1 : 0, executorHeap, TaskSlots.perExecutor(conf));
     }
 
     public NetworkSpec spec() {

@@ -33,6 +33,16 @@ class MemoryNeedTest {
     }
 
     @Test
+    void eachOptimizerKindCountsTheArraysItsStateHolds() {
+        for (sparkprop.core.Optimizer.Kind kind : sparkprop.core.Optimizer.Kind.values()) {
+            // Arrays of the parameters' length (Adam's step counter is one value, not one a parameter).
+            long ofParameterLength = sparkprop.core.Optimizer.create(kind, 3, sparkprop.core.Optimizer.Settings.DEFAULTS).state().values().stream()
+                    .filter(a -> a.length == 3).count();
+            assertEquals(ofParameterLength, kind.stateArrays(), kind.id());
+        }
+    }
+
+    @Test
     void aDriverTooSmallIsRefusedNamingItsSetting() {
         TrainConfig config = TestConfigs.with("layers", "784,30000,30000,10");
         NetworkSpec spec = config.network(784);
