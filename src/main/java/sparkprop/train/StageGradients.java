@@ -392,14 +392,16 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
      * How many members the next launch has: every partition while the task slots hold them all; else, once the slots
      * lost have not come back within {@link #ELASTIC_WAIT}, as many as the slots left, each coalescing several cached
      * partitions (recomputed from the source where their blocks were lost). The sums are exact and order-free, so the
-     * bits do not change. When slots come back, the next launch uses them again. Local mode keeps its slots.
+     * bits do not change. When slots come back, the next launch uses them again. Only a new loss (fewer slots than the
+     * last launch's members) is waited for: a run that went on with fewer does not wait again at every epoch's launch.
+     * Local mode keeps its slots.
      */
     private void chooseMembers(StepPlan plan) {
         int partitions = layout.partitions();
         int slots = sc.isLocal() ? partitions : TaskSlots.available(sc.sc());
-        if (slots < partitions) {
+        if (slots < members) {
             long deadline = System.nanoTime() + elasticWaitNanos;
-            while (slots < partitions && System.nanoTime() < deadline) {
+            while (slots < members && System.nanoTime() < deadline) {
                 try {
                     wait(200);
                 } catch (InterruptedException e) {

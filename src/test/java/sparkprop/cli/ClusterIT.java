@@ -170,7 +170,7 @@ class ClusterIT {
         int linesAtKill = Files.readAllLines(out.resolve("metrics.jsonl")).size();
         assertTrue(driver.isAlive() && linesAtKill < 4, "killed while training ran (" + linesAtKill + " epochs written)");
         System.out.println("killed executor pid " + victim + " after " + linesAtKill + " epoch(s)");
-        assertTrue(driver.waitFor(300, TimeUnit.SECONDS), "training did not finish");
+        Scripts.awaitExit(driver, WORK.resolve("logs"), 300, "training");
         String output = new String(driver.getInputStream().readAllBytes());
         assertEquals(0, driver.exitValue(), output);
         assertTrue(ProcessHandle.of(victim).map(h -> !h.isAlive()).orElse(true));

@@ -89,7 +89,7 @@ class ElasticIT {
         long stoppedAt = System.nanoTime();
         new ProcessBuilder("kill", "-STOP", String.valueOf(executors.get(0))).inheritIO().start().waitFor();
         try {
-            assertTrue(driver.waitFor(300, TimeUnit.SECONDS), "training did not finish");
+            Scripts.awaitExit(driver, WORK.resolve("logs"), 300, "training");
         } finally {
             new ProcessBuilder("kill", "-CONT", String.valueOf(executors.get(0))).inheritIO().start().waitFor();
         }
@@ -111,7 +111,7 @@ class ElasticIT {
         byte[] expected = reference();
 
         Path out = WORK.resolve("elastic");
-        Process driver = Scripts.start(WORK.resolve("logs"), submit(out, "spark.sparkprop.elastic.waitSeconds=5").toArray(String[]::new));
+        Process driver = Scripts.start(WORK.resolve("logs"), submit(out, "spark.sparkprop.elastic.waitSeconds=10").toArray(String[]::new));
         ClusterIT.awaitLines(out.resolve("metrics.jsonl"), 1, driver);
         long worker = Long.parseLong(Files.readString(WORK.resolve("cluster/worker-2.pid")).trim());
         List<ProcessHandle> killed = new ArrayList<>(ProcessHandle.of(worker).map(w -> w.descendants().toList()).orElse(List.of()));
@@ -119,13 +119,20 @@ class ElasticIT {
         killed.forEach(ProcessHandle::destroyForcibly);
         int linesAtKill = Files.readAllLines(out.resolve("metrics.jsonl")).size();
         assertTrue(driver.isAlive() && linesAtKill < 6, "killed while training ran (" + linesAtKill + " epochs written)");
-        assertTrue(driver.waitFor(400, TimeUnit.SECONDS), "training did not finish");
+        Scripts.awaitExit(driver, WORK.resolve("logs"), 400, "training");
         String output = new String(driver.getInputStream().readAllBytes());
         System.out.println(output);
         assertEquals(0, driver.exitValue(), output);
         assertTrue(output.contains("warning: spark.authenticate is off"), output);
-        assertTrue(output.matches("(?s).*task slots lost: 1 of the 2 this run uses are left after waiting 5 s \\(spark.sparkprop.elastic.waitSeconds\\); "
+        assertTrue(output.matches("(?s).*task slots lost: 1 of the 2 this run uses are left after waiting 10 s \\(spark.sparkprop.elastic.waitSeconds\\); "
                 + "going on at epoch \\d, step \\d+ with 1 partitions of the same 4 shards: the same bits.*"), output);
+        // The wait is for the loss, once: the epochs launched after it, with one partition, do not wait for the slot again.
+        int lostAt = Integer.parseInt(output.replaceAll("(?s).*going on at epoch (\\d+), step.*", "$1"));
+        List<String> epochs = Files.readAllLines(out.resolve("metrics.jsonl"));
+        for (String epoch : epochs.subList(lostAt, epochs.size())) {
+            double seconds = Double.parseDouble(epoch.replaceAll(".*\"epoch_seconds\":([0-9.Ee-]+).*", "$1"));
+            assertTrue(seconds < 10, "an epoch after the loss took " + seconds + " s, as if it waited for the lost slot again: " + epoch);
+        }
         assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.bin")));
     }
 }

@@ -70,4 +70,32 @@ final class Scripts {
         System.out.println(output);
         return new Result(p.exitValue(), output);
     }
+
+    /**
+     * Waits for a started script to end. If it does not within {@code seconds}, the test fails with what is needed to
+     * tell why without running it again: the thread dump of every JVM the script started, what it printed, and the tail
+     * of its log; then the script and its JVMs are killed.
+     */
+    static void awaitExit(Process p, Path logDir, int seconds, String what) throws Exception {
+        if (p.waitFor(seconds, TimeUnit.SECONDS)) return;
+        StringBuilder why = new StringBuilder(what + " did not finish in " + seconds + " s\n");
+        for (ProcessHandle jvm : p.descendants().filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(false)).toList()) {
+            Process dump = new ProcessBuilder("jstack", String.valueOf(jvm.pid())).redirectErrorStream(true).start();
+            String threads = new String(dump.getInputStream().readAllBytes());
+            dump.waitFor(30, TimeUnit.SECONDS);
+            why.append("--- threads of JVM ").append(jvm.pid()).append(" ---\n").append(threads);
+        }
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+        why.append("--- its output ---\n").append(new String(p.getInputStream().readAllBytes()));
+        Path log = logDir.resolve("sparkprop.log");
+        if (java.nio.file.Files.exists(log)) {
+            List<String> lines = java.nio.file.Files.readAllLines(log);
+            why.append("--- the last lines of ").append(log).append(" ---\n")
+                    .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 200), lines.size())));
+        }
+        System.out.println(why);
+        throw new AssertionError(why.toString());
+    }
 }
