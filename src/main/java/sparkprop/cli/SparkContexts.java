@@ -53,6 +53,43 @@ final class SparkContexts {
      */
     static JavaSparkContext start(String appName, String explicitMaster, String fallbackMaster) {
         SparkConf conf = conf(appName, explicitMaster, fallbackMaster);
+        try {
+            return started(conf);
+        } catch (RuntimeException e) {
+            if (!uiRacedWithYarn(e, conf)) throw e;
+            System.err.println("warning: Spark failed to start its web UI while YARN's application master registered (a race inside Spark: "
+                    + e.getClass().getSimpleName() + "); starting the application once more");
+            return started(conf);
+        }
+    }
+
+    /**
+     * Spark's UI, attaching its pages as the context starts, can race with YARN's application master adding its proxy
+     * filter to them from another thread; the context then fails with Jetty's ConcurrentModificationException before any
+     * of our code runs (seen about once in fifteen YARN client-mode starts here). Nothing of the run has happened yet, so
+     * a client-mode driver starts again; a cluster-mode driver (inside the application master) leaves it to YARN's next
+     * attempt.
+     */
+    static boolean uiRacedWithYarn(Throwable failure, SparkConf conf) {
+        if (!conf.get("spark.master", "").startsWith("yarn") || "cluster".equals(conf.get("spark.submit.deployMode", "client"))) return false;
+        return jettyModifiedWhileIterating(failure, 0);
+    }
+
+    /** Whether {@code t}, its causes or what they suppressed (Jetty gathers its start's failures so) hold Jetty's ConcurrentModificationException. */
+    private static boolean jettyModifiedWhileIterating(Throwable t, int depth) {
+        if (t == null || depth > 8) return false;
+        if (t instanceof java.util.ConcurrentModificationException) {
+            for (StackTraceElement frame : t.getStackTrace()) {
+                if (frame.getClassName().contains(".jetty.")) return true;
+            }
+        }
+        for (Throwable suppressed : t.getSuppressed()) {
+            if (jettyModifiedWhileIterating(suppressed, depth + 1)) return true;
+        }
+        return t.getCause() != t && jettyModifiedWhileIterating(t.getCause(), depth + 1);
+    }
+
+    private static JavaSparkContext started(SparkConf conf) {
         JavaSparkContext sc;
         try {
             sc = new JavaSparkContext(conf);

@@ -26,6 +26,30 @@ class SparkContextsTest {
         assertTrue(SparkContexts.UI_HELP.contains("spark.ui.enabled=true"));
     }
 
+    /**
+     * The race inside Spark between its UI and YARN's application master is told apart from every other failure to
+     * start: only Jetty's ConcurrentModificationException, however wrapped, and only for a YARN client-mode driver.
+     */
+    @Test
+    void onlyJettysConcurrentModificationOnAYarnClientDriverIsStartedAgain() {
+        java.util.ConcurrentModificationException jetty = new java.util.ConcurrentModificationException();
+        jetty.setStackTrace(new StackTraceElement[] {new StackTraceElement("java.util.ArrayList$Itr", "checkForComodification", "ArrayList.java", 1),
+            new StackTraceElement("org.sparkproject.jetty.servlet.ServletHandler", "initialize", "ServletHandler.java", 749)});
+        java.util.ConcurrentModificationException elsewhere = new java.util.ConcurrentModificationException();
+        elsewhere.setStackTrace(new StackTraceElement[] {new StackTraceElement("org.apache.spark.SparkContext", "<init>", "SparkContext.scala", 1)});
+        Exception gathered = new Exception("Multiple exceptions");
+        gathered.addSuppressed(jetty);
+        SparkConf client = new SparkConf().set("spark.master", "yarn");
+        SparkConf cluster = new SparkConf().set("spark.master", "yarn").set("spark.submit.deployMode", "cluster");
+        SparkConf standalone = new SparkConf().set("spark.master", "spark://127.0.0.1:7077");
+        assertTrue(SparkContexts.uiRacedWithYarn(jetty, client));
+        assertTrue(SparkContexts.uiRacedWithYarn(new IllegalStateException(gathered), client), "found under a cause's suppressed");
+        assertFalse(SparkContexts.uiRacedWithYarn(elsewhere, client), "not Jetty's");
+        assertFalse(SparkContexts.uiRacedWithYarn(new IllegalStateException("no executors"), client));
+        assertFalse(SparkContexts.uiRacedWithYarn(jetty, cluster), "YARN makes the next attempt of a cluster-mode driver");
+        assertFalse(SparkContexts.uiRacedWithYarn(jetty, standalone));
+    }
+
     /** What spark-submit does: its master arrives as a system property. */
     private static SparkConf withMaster(String master, java.util.function.Supplier<SparkConf> make) {
         String before = System.getProperty("spark.master");
