@@ -12,11 +12,11 @@ import java.nio.charset.StandardCharsets;
  * run, is refused by whoever receives it.
  *
  * <pre>
- *   task → driver   Join      a member of a launch, and where it listens for its left neighbour (both topologies)
+ *   task → driver   Join      a member of a launch, and where it listens for the other members (both topologies)
  *                   Ready     star: asks for the first step of the launch
  *                   ChunkSum  star: the member's exact sums of step s; asks for the next step
  *                   Report    ring: step s is done (its loss, examples, overflow), with the state after it where asked
- *   driver → task   Ring      where its right neighbour listens ("" in a star or a ring of one)
+ *   driver → task   Ring      where every member of the launch listens, and the all-reduce they run (no one in a star)
  *                   Step      star: the step to compute and the whole parameters
  *                   End       star: the epoch is over
  *                   Ack       ring: the report is in
@@ -38,7 +38,16 @@ public sealed interface Message {
     record Report(Token token, int launch, int member, long step, byte[] totals, byte[] state) implements Message {
     }
 
-    record Ring(String right) implements Message {
+    /** Every member's address, by member ({@code addresses.get(m)} is where member m listens); none in a star or a ring of one. */
+    record Ring(java.util.List<String> addresses, AllReduce allReduce) implements Message {
+        public Ring {
+            addresses = java.util.List.copyOf(addresses);
+        }
+
+        /** A star's members and a ring of one have no neighbour. */
+        public static Ring alone() {
+            return new Ring(java.util.List.of(), AllReduce.RING);
+        }
     }
 
     record Step(long step, int epoch, int stepInEpoch, float[] chunk) implements Message {
@@ -68,7 +77,7 @@ public sealed interface Message {
         if (this instanceof Join j) w.tag(1).token(j.token()).i(j.launch()).i(j.member()).text(j.address());
         else if (this instanceof Ready r) w.tag(2).token(r.token()).i(r.launch()).i(r.member());
         else if (this instanceof ChunkSum c) w.tag(3).token(c.token()).i(c.launch()).i(c.member()).l(c.step()).bytes(c.packed());
-        else if (this instanceof Ring r) w.tag(4).text(r.right());
+        else if (this instanceof Ring r) w.tag(4).texts(r.addresses()).i(r.allReduce().ordinal());
         else if (this instanceof Step s) w.tag(5).l(s.step()).i(s.epoch()).i(s.stepInEpoch()).floats(s.chunk());
         else if (this instanceof End) w.tag(6);
         else if (this instanceof Partial p) w.tag(7).token(p.token()).i(p.launch()).l(p.step()).i(p.round()).bytes(p.packed());
@@ -86,7 +95,7 @@ public sealed interface Message {
                 case 1 -> new Join(token(b), b.getInt(), b.getInt(), text(b));
                 case 2 -> new Ready(token(b), b.getInt(), b.getInt());
                 case 3 -> new ChunkSum(token(b), b.getInt(), b.getInt(), b.getLong(), bytes(b));
-                case 4 -> new Ring(text(b));
+                case 4 -> new Ring(texts(b), allReduce(b.getInt()));
                 case 5 -> new Step(b.getLong(), b.getInt(), b.getInt(), floats(b));
                 case 6 -> new End();
                 case 7 -> new Partial(token(b), b.getInt(), b.getLong(), b.getInt(), bytes(b));
@@ -125,6 +134,19 @@ public sealed interface Message {
 
     private static String text(ByteBuffer b) {
         return new String(bytes(b), StandardCharsets.UTF_8);
+    }
+
+    private static java.util.List<String> texts(ByteBuffer b) {
+        int n = b.getInt();
+        if (n < 0 || n > b.remaining() / 4) throw new IllegalArgumentException("a step-exchange message announcing " + n + " addresses with " + b.remaining() + " bytes left");
+        java.util.List<String> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(text(b));
+        return out;
+    }
+
+    private static AllReduce allReduce(int ordinal) {
+        if (ordinal < 0 || ordinal >= AllReduce.values().length) throw new IllegalArgumentException("a step-exchange message naming all-reduce " + ordinal);
+        return AllReduce.values()[ordinal];
     }
 
     /** Builds a wire form, growing as fields are added. */
@@ -174,6 +196,12 @@ public sealed interface Message {
 
         Writer text(String s) {
             return bytes(s.getBytes(StandardCharsets.UTF_8));
+        }
+
+        Writer texts(java.util.List<String> all) {
+            i(all.size());
+            for (String s : all) text(s);
+            return this;
         }
 
         ByteBuffer done() {

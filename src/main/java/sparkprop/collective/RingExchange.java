@@ -11,7 +11,8 @@ import java.util.List;
  * of the state. The driver decides only membership and hears the steps' results.
  *
  * <p>A launch goes: every member {@code Join}s with the address it listens on; once all have,
- * each is told its right neighbour ({@code Ring}). Then only the reporter (member 0) talks to the
+ * each is told every member's address and the all-reduce to run ({@code Ring}, {@link
+ * AllReduce#of}: halving-doubling where the launch's members are a power of two of at least 4). Then only the reporter (member 0) talks to the
  * driver: after each step a {@code Report} of its totals, with the state after the step where the
  * driver asked for it, answered by {@code Ack}. Messages without the run's token, of another launch,
  * from another member than the reporter, a second join, a report before the ring is complete or
@@ -25,6 +26,8 @@ public final class RingExchange<R> {
     private static final long NONE = Long.MIN_VALUE;
 
     private final Token token;
+    /** The all-reduce setting ({@link AllReduce#of}), applied to each launch's member count. */
+    private final String allReduce;
     /** This launch's member count: at most the count the exchange was made for, fewer after task slots were lost. */
     private int members;
     private int launch;
@@ -35,7 +38,14 @@ public final class RingExchange<R> {
     private long reported = NONE;
 
     public RingExchange(Token token, int members) {
+        this(token, members, "auto");
+    }
+
+    /** @param allReduce how the members add their sums: auto, ring or halving-doubling ({@link AllReduce#of}) */
+    public RingExchange(Token token, int members, String allReduce) {
         if (members < 1) throw new IllegalArgumentException("a ring of " + members + " members");
+        AllReduce.of(allReduce, members); // refused here, not at the first launch
+        this.allReduce = allReduce;
         this.token = token;
         this.members = members;
         this.addresses = new String[members];
@@ -102,8 +112,10 @@ public final class RingExchange<R> {
         waiting.set(member, reply);
         if (++joined < members) return List.of();
         List<Action<R>> actions = new ArrayList<>();
+        Message.Ring ring = members == 1 ? Message.Ring.alone()
+                : new Message.Ring(java.util.Arrays.asList(addresses).subList(0, members), AllReduce.of(allReduce, members));
         for (int m = 0; m < members; m++) {
-            actions.add(new Action.Send<>(waiting.get(m), new Message.Ring(members == 1 ? "" : addresses[(m + 1) % members])));
+            actions.add(new Action.Send<>(waiting.get(m), ring));
             waiting.set(m, null);
         }
         return actions;

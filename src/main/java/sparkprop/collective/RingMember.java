@@ -12,21 +12,29 @@ import java.util.concurrent.TimeoutException;
 import sparkprop.exchange.Transport;
 
 /**
- * A task's place in the ring: it listens for its left neighbour and sends to its right, and runs
- * the two halves of an all-reduce over them (Patarasuk and Yuan's bandwidth-optimal ring, as in
- * Horovod and Gloo): {@link #allReduce}. Each of its 2(members - 1) rounds moves one chunk per
- * link at once, so every link carries about twice the vector per step whatever the member count.
+ * A task's place in the ring: it listens for the other members' messages and runs an all-reduce
+ * with them ({@link #allReduce}), in one of two ways ({@link AllReduce}), both moving about twice
+ * the vector over each member's link per step whatever the member count:
  * <ul>
- * <li>Reduce-scatter: in round r member m sends its running sums of chunk m - r to the right and
+ * <li>The ring (Patarasuk and Yuan's bandwidth-optimal ring, as in Horovod and Gloo), 2(members -
+ *     1) rounds, each one chunk to the right neighbour and one from the left.
+ *     Reduce-scatter: in round r member m sends its running sums of chunk m - r to the right and
  *     adds what the left sends (chunk m - r - 1) into its own; after the last round it holds the
- *     exact total of chunk {@link Chunks#owned}(m). The sums are whole numbers, so the order of the
- *     additions never changes a bit.</li>
- * <li>All-gather: member m starts with the total of chunk owned(m); in round r it sends chunk
- *     m + 1 - r to the right and keeps what the left sends (chunk m - r), which it sends on in the
- *     next round.</li>
+ *     exact total of chunk {@link Chunks#owned}(m). All-gather: member m starts with the total of
+ *     chunk owned(m); in round r it sends chunk m + 1 - r to the right and keeps what the left
+ *     sends (chunk m - r), which it sends on in the next round.</li>
+ * <li>Halving-doubling (Thakur, Rabenseifner and Gropp 2005), 2 log2(members) rounds for a power
+ *     of two. Reduce-scatter by recursive halving: member m holds a range of chunks, at first all;
+ *     in each round it splits the range in two, sends the half its partner keeps (the partner is m
+ *     with one bit flipped, the range's half size) and adds the partner's sums of the half it keeps;
+ *     it ends with the total of chunk m. All-gather by recursive doubling: the partners in the
+ *     reverse order swap the totals they hold, each range doubling, the totals packed once by
+ *     their owner and passed on as they came.</li>
  * </ul>
- * Every read is bounded: {@link Waiting#check} runs each second (a Spark task gives up there when
- * killed), and a neighbour silent for {@code stallNanos} fails the step naming it.
+ * The sums are whole numbers, so the order of the additions never changes a bit. Messages from
+ * several members can arrive before they are due (a partner a round ahead); they are kept until
+ * their round. Every read is bounded: {@link Waiting#check} runs each second (a Spark task gives
+ * up there when killed), and a member silent for {@code stallNanos} fails the step naming it.
  */
 public final class RingMember implements AutoCloseable {
     /** Called while waiting, about once a second: throws to stop waiting (the task was killed). */
@@ -42,12 +50,16 @@ public final class RingMember implements AutoCloseable {
     private final long stallFloorNanos;
     private long stallNanos;
     private final Transport transport;
-    private final BlockingQueue<Message> fromLeft = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+    /** Messages taken from the inbox before their round, by {@link #key}. */
+    private final java.util.Map<String, Message> early = new java.util.HashMap<>();
     private final Transport.Server server;
-    private Transport.Connection right;
+    /** The members this one sends to (its right neighbour, or its partners), by member. */
+    private final java.util.Map<Integer, Transport.Connection> peers = new java.util.HashMap<>();
+    private AllReduce allReduce = AllReduce.RING;
 
     /**
-     * Starts listening on {@code host} (a free port) for the left neighbour's messages of this run and launch.
+     * Starts listening on {@code host} (a free port) for the other members' messages of this run and launch.
      */
     public RingMember(Transport transport, String host, Token token, int launch, int member, Chunks chunks, Waiting waiting, long stallNanos) {
         this.transport = transport;
@@ -71,7 +83,7 @@ public final class RingMember implements AutoCloseable {
                 reply.fail("refused: not a member of this run's launch " + launch);
                 return;
             }
-            fromLeft.add(m);
+            inbox.add(m);
             reply.send(new Message.Ack().encode());
         });
     }
@@ -84,7 +96,8 @@ public final class RingMember implements AutoCloseable {
         stallNanos = Math.max(stallFloorNanos, nanos);
     }
 
-    private static final java.util.regex.Pattern SILENT = java.util.regex.Pattern.compile("(?:heard nothing from its left|its right) neighbour \\(member (\\d+)\\)");
+    private static final java.util.regex.Pattern SILENT = java.util.regex.Pattern.compile(
+            "(?:heard nothing from its left neighbour|its right neighbour|its partner) \\(member (\\d+)\\)");
 
     /** The member a ring member's failure message names as silent (it stopped answering), or -1 if the failure is another. */
     public static int silentMember(String failure) {
@@ -92,19 +105,39 @@ public final class RingMember implements AutoCloseable {
         return m != null && m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 
-    /** Where the left neighbour sends ("" in a ring of one). */
+    /** Where the other members send ("" in a ring of one). */
     public String address() {
         return server == null ? "" : server.host() + ":" + server.port();
     }
 
-    /** Connects to the right neighbour at {@code address} (host:port; "" in a ring of one). */
-    public void connect(String address) {
-        if (address.isEmpty()) return;
+    /** Connects to the members this one sends to, as the driver's {@code Ring} message says. */
+    public void connect(Message.Ring ring) {
+        connect(ring.addresses(), ring.allReduce());
+    }
+
+    /**
+     * Connects to the members this one sends to in {@code allReduce}: the right neighbour in a ring, each round's
+     * partner in halving-doubling. {@code addresses} holds every member's, by member (none in a ring of one).
+     */
+    public void connect(java.util.List<String> addresses, AllReduce allReduce) {
+        int n = chunks.members();
+        if (n == 1) return;
+        if (addresses.size() != n) throw new IllegalArgumentException(addresses.size() + " addresses for a ring of " + n);
+        if (allReduce == AllReduce.HALVING_DOUBLING && Integer.bitCount(n) != 1) {
+            throw new IllegalArgumentException("halving-doubling among " + n + " members, not a power of two");
+        }
+        this.allReduce = allReduce;
+        if (allReduce == AllReduce.RING) connectTo((member + 1) % n, addresses);
+        else for (int half = n / 2; half >= 1; half /= 2) connectTo(member ^ half, addresses);
+    }
+
+    private void connectTo(int other, java.util.List<String> addresses) {
+        String address = addresses.get(other);
         int colon = address.lastIndexOf(':');
         try {
-            right = transport.connect(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+            peers.put(other, transport.connect(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
         } catch (IOException e) {
-            throw new UncheckedIOException("member " + member + " of the ring cannot reach its right neighbour at " + address
+            throw new UncheckedIOException("member " + member + " of the ring cannot reach " + describe(other, true) + " at " + address
                     + " (executors must reach each other, as for Spark's shuffle)", e);
         }
     }
@@ -114,15 +147,20 @@ public final class RingMember implements AutoCloseable {
      * return {@code values} holds the totals, the same on every member.
      */
     public void allReduce(long step, long[] values) {
-        int n = chunks.members();
-        if (n == 1) return;
-        // The right neighbour's acknowledgements are awaited once, after the last round, not in each: a connection
-        // delivers in order, and a round then costs one transfer, not a transfer and a round trip.
-        java.util.List<CompletableFuture<Void>> sent = new java.util.ArrayList<>(2 * (n - 1));
+        if (chunks.members() == 1) return;
+        // Acknowledgements are awaited once, after the last round, not in each: a connection delivers in order, and a
+        // round then costs one transfer, not a transfer and a round trip.
+        java.util.List<Sent> sent = new java.util.ArrayList<>();
+        if (allReduce == AllReduce.RING) ring(step, values, sent); else halvingDoubling(step, values, sent);
+        for (Sent s : sent) awaitSent(s);
+    }
+
+    private void ring(long step, long[] values, java.util.List<Sent> sent) {
+        int n = chunks.members(), right = (member + 1) % n, left = Math.floorMod(member - 1, n);
         for (int round = 0; round < n - 1; round++) {
             int send = Math.floorMod(member - round, n), receive = Math.floorMod(member - round - 1, n);
-            sent.add(send(new Message.Partial(token, launch, step, round, PackedLongs.encode(values, chunks.from(send), chunks.to(send)))));
-            Message.Partial in = (Message.Partial) await(step, round, Message.Partial.class);
+            sent.add(send(right, new Message.Partial(token, launch, step, round, PackedLongs.encode(values, chunks.from(send), chunks.to(send)))));
+            Message.Partial in = (Message.Partial) await(step, round, Message.Partial.class, left);
             PackedLongs.addInto(in.packed(), 0, chunks.size(receive), values, chunks.from(receive));
         }
         // Each total is packed once, by its owner, and passed on as it came.
@@ -130,18 +168,59 @@ public final class RingMember implements AutoCloseable {
         byte[] pass = PackedLongs.encode(values, chunks.from(own), chunks.to(own));
         for (int round = 0; round < n - 1; round++) {
             int receive = Math.floorMod(member - round, n);
-            sent.add(send(new Message.Gathered(token, launch, step, round, pass)));
-            Message.Gathered in = (Message.Gathered) await(step, round, Message.Gathered.class);
+            sent.add(send(right, new Message.Gathered(token, launch, step, round, pass)));
+            Message.Gathered in = (Message.Gathered) await(step, round, Message.Gathered.class, left);
             java.util.Arrays.fill(values, chunks.from(receive), chunks.to(receive), 0L);
             PackedLongs.addInto(in.packed(), 0, chunks.size(receive), values, chunks.from(receive));
             pass = in.packed();
         }
-        for (CompletableFuture<Void> s : sent) awaitSent(s);
     }
 
-    private CompletableFuture<Void> send(Message message) {
+    private void halvingDoubling(long step, long[] values, java.util.List<Sent> sent) {
+        int n = chunks.members();
+        // Recursive halving: this member's range of chunks [lo, lo + 2 half) becomes the half it keeps.
+        int lo = 0, round = 0;
+        for (int half = n / 2; half >= 1; half /= 2, round++) {
+            int partner = member ^ half;
+            int keep = (member & half) != 0 ? lo + half : lo, give = keep == lo ? lo + half : lo;
+            sent.add(send(partner, new Message.Partial(token, launch, step, round,
+                    PackedLongs.encode(values, chunks.from(give), chunks.from(give + half)))));
+            byte[] in = ((Message.Partial) await(step, round, Message.Partial.class, partner)).packed();
+            int from = chunks.from(keep), end = PackedLongs.addInto(in, 0, chunks.from(keep + half) - from, values, from);
+            if (end != in.length) throw new IllegalStateException("member " + partner + " sent " + in.length + " bytes of sums where " + end + " were due");
+            lo = keep;
+        }
+        // Recursive doubling: the partners swap what they hold, [lo, lo + half) each, chunk by chunk as each owner packed it.
+        byte[] held = PackedLongs.encode(values, chunks.from(member), chunks.to(member));
+        round = 0;
+        for (int half = 1; half < n; half *= 2, round++) {
+            int partner = member ^ half, theirs = lo ^ half;
+            sent.add(send(partner, new Message.Gathered(token, launch, step, round, held)));
+            byte[] in = ((Message.Gathered) await(step, round, Message.Gathered.class, partner)).packed();
+            int at = 0;
+            for (int c = theirs; c < theirs + half; c++) {
+                java.util.Arrays.fill(values, chunks.from(c), chunks.to(c), 0L);
+                at = PackedLongs.addInto(in, at, chunks.size(c), values, chunks.from(c));
+            }
+            if (at != in.length) throw new IllegalStateException("member " + partner + " sent " + in.length + " bytes of totals where " + at + " were due");
+            held = theirs < lo ? concat(in, held) : concat(held, in);
+            lo = Math.min(lo, theirs);
+        }
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] out = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, out, first.length, second.length);
+        return out;
+    }
+
+    /** A message sent to {@code to}, its acknowledgement awaited after the all-reduce's last round. */
+    private record Sent(int to, CompletableFuture<Void> done) {
+    }
+
+    private Sent send(int to, Message message) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        right.request(message.encode(), new Transport.ReplyHandler() {
+        peers.get(to).request(message.encode(), new Transport.ReplyHandler() {
             @Override
             public void onReply(ByteBuffer reply) {
                 done.complete(null);
@@ -152,63 +231,78 @@ public final class RingMember implements AutoCloseable {
                 done.completeExceptionally(cause);
             }
         });
-        return done;
+        return new Sent(to, done);
     }
 
-    /** The left neighbour's next message, which must be of this step, round and kind. */
-    private Message await(long step, int round, Class<? extends Message> kind) {
+    /** "its left neighbour (member 3)", "its right neighbour (member 5)" or "its partner (member 6)", for messages. */
+    private String describe(int other, boolean sending) {
+        String who = allReduce == AllReduce.HALVING_DOUBLING ? "its partner" : sending ? "its right neighbour" : "its left neighbour";
+        return who + " (member " + other + ")";
+    }
+
+    private static String key(Class<?> kind, long step, int round) {
+        return kind.getSimpleName() + " " + step + " " + round;
+    }
+
+    /** The message of this step, round and kind, which {@code from} sends; kept aside if it came before its round. */
+    private Message await(long step, int round, Class<? extends Message> kind, int from) {
+        Message kept = early.remove(key(kind, step, round));
+        if (kept != null) return kept;
         long start = System.nanoTime();
         while (true) {
             Message m;
             try {
-                m = fromLeft.poll(1, TimeUnit.SECONDS);
+                m = inbox.poll(1, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 waiting.check();
-                throw new IllegalStateException("member " + member + " was interrupted waiting for its left neighbour", e);
+                throw new IllegalStateException("member " + member + " was interrupted waiting for " + describe(from, false), e);
             }
             if (m != null) {
                 long mStep = m instanceof Message.Partial p ? p.step() : ((Message.Gathered) m).step();
                 int mRound = m instanceof Message.Partial p ? p.round() : ((Message.Gathered) m).round();
-                if (!kind.isInstance(m) || mStep != step || mRound != round) {
+                if (kind.isInstance(m) && mStep == step && mRound == round) return m;
+                // A member a round or a step ahead sends before this one is ready for it; anything older is a duplicate.
+                if (mStep < step || early.putIfAbsent(key(m.getClass(), mStep, mRound), m) != null) {
                     throw new IllegalStateException("member " + member + " expected " + kind.getSimpleName() + " of step " + step + ", round " + round
-                            + " from its left neighbour and got " + m.getClass().getSimpleName() + " of step " + mStep + ", round " + mRound);
+                            + " and got " + (mStep < step ? "" : "a second ") + m.getClass().getSimpleName() + " of step " + mStep + ", round " + mRound);
                 }
-                return m;
+                continue;
             }
             waiting.check();
             if (System.nanoTime() - start > stallNanos) {
-                throw new IllegalStateException("member " + member + " heard nothing from its left neighbour (member "
-                        + Math.floorMod(member - 1, chunks.members()) + ") for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s in step " + step);
+                throw new IllegalStateException("member " + member + " heard nothing from " + describe(from, false) + " for "
+                        + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s in step " + step);
             }
         }
     }
 
-    private void awaitSent(CompletableFuture<Void> sent) {
+    private void awaitSent(Sent sent) {
         long start = System.nanoTime();
         while (true) {
             try {
-                sent.get(1, TimeUnit.SECONDS);
+                sent.done().get(1, TimeUnit.SECONDS);
                 return;
             } catch (TimeoutException e) {
                 waiting.check();
                 if (System.nanoTime() - start > stallNanos) {
-                    throw new IllegalStateException("member " + member + " waited for its right neighbour (member "
-                            + (member + 1) % chunks.members() + ") to take its message for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s");
+                    throw new IllegalStateException("member " + member + " waited for " + describe(sent.to(), true) + " to take its message for "
+                            + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 waiting.check();
-                throw new IllegalStateException("member " + member + " was interrupted while sending to its right neighbour", e);
+                throw new IllegalStateException("member " + member + " was interrupted while sending to " + describe(sent.to(), true), e);
             } catch (ExecutionException e) {
-                throw new IllegalStateException("member " + member + "'s right neighbour refused its message: " + e.getCause().getMessage(), e.getCause());
+                throw new IllegalStateException("member " + member + "'s " + describe(sent.to(), true).substring(4) + " refused its message: "
+                        + e.getCause().getMessage(), e.getCause());
             }
         }
     }
 
     @Override
     public void close() {
-        if (right != null) right.close();
+        peers.values().forEach(Transport.Connection::close);
         if (server != null) server.close();
     }
 }

@@ -159,7 +159,7 @@ public final class StepExchange<R> {
         if (++joined < members) return List.of();
         List<Action<R>> actions = new ArrayList<>();
         for (int m = 0; m < members; m++) {
-            actions.add(new Action.Send<>(waiting.get(m), new Message.Ring("")));
+            actions.add(new Action.Send<>(waiting.get(m), Message.Ring.alone()));
             waiting.set(m, null);
         }
         return actions;

@@ -69,6 +69,12 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
      * the slots left, in seconds.
      */
     static final String ELASTIC_WAIT = "spark.sparkprop.elastic.waitSeconds";
+    /**
+     * How a ring's members add their sums ({@link sparkprop.collective.AllReduce}): {@code auto} (the default:
+     * halving-doubling where a launch's members are a power of two of at least 4, the ring elsewhere), {@code ring}, or
+     * {@code halving-doubling} (where it applies; the ring elsewhere). The same bits every way.
+     */
+    static final String ALL_REDUCE = "spark.sparkprop.exchange.allReduce";
 
     private final JavaSparkContext sc;
     private final JavaRDD<ShardBlock> train;
@@ -131,7 +137,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.stageData = train;
         this.elasticWaitNanos = sc.getConf().getTimeAsSeconds(ELASTIC_WAIT, "30s") * 1_000_000_000L;
         this.star = topology == Topology.STAR ? new StepExchange<>(token, spec.parameterCount() + GradientSum.VECTOR_EXTRA, layout.partitions()) : null;
-        this.ring = topology != Topology.STAR ? new RingExchange<>(token, layout.partitions()) : null;
+        this.ring = topology != Topology.STAR ? new RingExchange<>(token, layout.partitions(), sc.getConf().get(ALL_REDUCE, "auto")) : null;
         String host = sc.getConf().get("spark.driver.host");
         String bind = sc.getConf().get("spark.driver.bindAddress", host);
         this.server = SparkTransport.here().serve(bind, host, sc.getConf().getInt(PORT, 0), this);

@@ -113,11 +113,11 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
                 stallNanos)) {
             // Joined first, then the partition read (from the cache, or the source after a loss, which may take long): the driver
             // tells a member that is slow to read from one that never started.
-            String right = ((Message.Ring) await(request(driver, new Message.Join(token, launch, member, around.address())), "Join", context,
-                    Math.max(stallNanos, LAUNCH_WAIT_NANOS))).right();
+            Message.Ring everyone = (Message.Ring) await(request(driver, new Message.Join(token, launch, member, around.address())), "Join", context,
+                    Math.max(stallNanos, LAUNCH_WAIT_NANOS));
             List<ShardBlock> blocks = new ArrayList<>();
             CollectionConverters.asJava(input).forEachRemaining(blocks::add);
-            around.connect(right);
+            around.connect(everyone);
             if (ring) ringSteps(member, blocks, around, driver, context);
             else if (topology == Topology.SHARED) sharedSteps(member, blocks, driver, context);
             else starSteps(member, blocks, driver, context);

@@ -460,6 +460,12 @@ public final class Trainer {
     }
 
     Topology topology() {
+        String allReduce = sc.getConf().get(StageGradients.ALL_REDUCE, "auto");
+        try {
+            sparkprop.collective.AllReduce.of(allReduce, 4);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(StageGradients.ALL_REDUCE + "=" + e.getMessage());
+        }
         String chosen = sc.getConf().get(EXCHANGE, "auto");
         return switch (chosen) {
             case "ring" -> Topology.RING;

@@ -15,7 +15,7 @@ class MessageTest {
     @Test
     void everyMessageReadsBackAsItWasWritten() {
         List<Message> all = List.of(new Message.Join(TOKEN, 3, 1, "10.0.0.7:41234"), new Message.Ready(TOKEN, 3, 2),
-                new Message.ChunkSum(TOKEN, 3, 0, 12345678901L, new byte[]{1, 2, 3}), new Message.Ring("h:1"), new Message.Ring(""),
+                new Message.ChunkSum(TOKEN, 3, 0, 12345678901L, new byte[]{1, 2, 3}), new Message.Ring(List.of("h:1", "h:2"), AllReduce.HALVING_DOUBLING), Message.Ring.alone(),
                 new Message.Step(7, 1, 2, new float[]{1.5f, -0f, Float.MIN_VALUE}), new Message.End(),
                 new Message.Partial(TOKEN, 4, 9, 2, new byte[]{0, 0}), new Message.Gathered(TOKEN, 4, 9, 0, new byte[]{3}), new Message.Ack(),
                 new Message.Report(TOKEN, 2, 0, 77, new byte[]{1, 2}, new byte[]{3, 4, 5}), new Message.Report(TOKEN, 2, 0, 78, new byte[24], new byte[0]));

@@ -26,9 +26,10 @@ class RingExchangeTest {
         int launch = exchange.launch();
         assertEquals(List.of(), receive("m0", new Message.Join(TOKEN, launch, 0, "a:1")));
         assertEquals(List.of(), receive("m2", new Message.Join(TOKEN, launch, 2, "c:3")));
-        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring("b:2")), new Action.Send<>("m1", new Message.Ring("c:3")),
-                new Action.Send<>("m2", new Message.Ring("a:1"))), receive("m1", new Message.Join(TOKEN, launch, 1, "b:2")),
-                "each member hears its right neighbour once all have joined, in any order");
+        Message.Ring ring = new Message.Ring(List.of("a:1", "b:2", "c:3"), AllReduce.RING);
+        assertEquals(List.of(new Action.Send<>("m0", ring), new Action.Send<>("m1", ring), new Action.Send<>("m2", ring)),
+                receive("m1", new Message.Join(TOKEN, launch, 1, "b:2")),
+                "each member hears every member's address once all have joined, in any order; three members run the ring");
     }
 
     static Message.Report report(int launch, int member, long step, byte[] state) {
@@ -86,8 +87,8 @@ class RingExchangeTest {
         formRing();
         exchange.relaunch(2);
         assertEquals(List.of(), receive("m1", new Message.Join(TOKEN, 1, 1, "b:2")));
-        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring("b:2")), new Action.Send<>("m1", new Message.Ring("a:1"))),
-                receive("m0", new Message.Join(TOKEN, 1, 0, "a:1")));
+        Message.Ring two = new Message.Ring(List.of("a:1", "b:2"), AllReduce.RING);
+        assertEquals(List.of(new Action.Send<>("m0", two), new Action.Send<>("m1", two)), receive("m0", new Message.Join(TOKEN, 1, 0, "a:1")));
         assertRefused(receive("x", new Message.Join(TOKEN, 1, 2, "c:3")), "no member 2 in a ring of 2");
         assertTrue(receive("r", report(1, 0, 9, new byte[0])).get(0) instanceof Action.Reported);
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> exchange.relaunch(4));
@@ -95,10 +96,28 @@ class RingExchangeTest {
         formRing();
     }
 
+    /** The driver decides how the members add their sums: halving-doubling for a power of two of at least 4, unless set to the ring. */
+    @Test
+    void fourMembersAreToldToHalveAndDoubleUnlessTheSettingSaysRing() {
+        for (String setting : new String[]{"auto", "halving-doubling", "ring"}) {
+            RingExchange<String> four = new RingExchange<>(TOKEN, 4, setting);
+            List<Action<String>> told = List.of();
+            for (int m = 0; m < 4; m++) told = four.receive(new Message.Join(TOKEN, 0, m, "h:" + m), "m" + m);
+            AllReduce expected = setting.equals("ring") ? AllReduce.RING : AllReduce.HALVING_DOUBLING;
+            assertEquals(new Message.Ring(List.of("h:0", "h:1", "h:2", "h:3"), expected), ((Action.Send<String>) told.get(0)).message(), setting);
+            // Three left after a loss: not a power of two, so the ring whatever the setting.
+            four.relaunch(3);
+            for (int m = 0; m < 3; m++) told = four.receive(new Message.Join(TOKEN, 1, m, "h:" + m), "m" + m);
+            assertEquals(AllReduce.RING, ((Message.Ring) ((Action.Send<String>) told.get(0)).message()).allReduce(), setting);
+        }
+        assertEquals("tree: expected auto, ring or halving-doubling",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new RingExchange<>(TOKEN, 4, "tree")).getMessage());
+    }
+
     @Test
     void aRingOfOneHasNoNeighbourAndClosingFailsWaitingJoins() {
         RingExchange<String> alone = new RingExchange<>(TOKEN, 1);
-        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring(""))), alone.receive(new Message.Join(TOKEN, 0, 0, ""), "m0"));
+        assertEquals(List.of(new Action.Send<>("m0", Message.Ring.alone())), alone.receive(new Message.Join(TOKEN, 0, 0, ""), "m0"));
         receive("m0", new Message.Join(TOKEN, 0, 0, "a:1"));
         assertEquals(List.of(new Action.Refuse<>("m0", "the run ended")), exchange.close());
     }

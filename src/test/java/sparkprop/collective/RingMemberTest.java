@@ -26,7 +26,49 @@ class RingMemberTest {
 
     @Test
     void theAllReduceIsExactAndTheSameOnEveryMemberForAnyMemberCount() throws Exception {
-        for (int n : new int[]{1, 2, 3, 5, 8}) {
+        for (int n : new int[]{1, 2, 3, 5, 8}) exactAndTheSame(n, AllReduce.RING);
+    }
+
+    @Test
+    void halvingDoublingGivesTheRingsTotalsForEveryPowerOfTwo() throws Exception {
+        for (int n : new int[]{2, 4, 8, 16}) exactAndTheSame(n, AllReduce.HALVING_DOUBLING);
+    }
+
+    /**
+     * A partner a round ahead sends before this member is ready for it: member 2 starts late, so member 0 (whose first
+     * partner is 2) hears member 1's second-round sums first, keeps them, and still ends with the exact totals.
+     */
+    @Test
+    void sumsThatComeBeforeTheirRoundAreKeptUntilThen() throws Exception {
+        int n = 4, length = 64;
+        List<long[]> totals = run(n, new Chunks(length, n), AllReduce.HALVING_DOUBLING, (member, ring) -> {
+            long[] mine = new long[length];
+            java.util.Arrays.fill(mine, member + 1);
+            if (member == 2) Thread.sleep(400);
+            ring.allReduce(0, mine);
+            return mine;
+        });
+        for (long[] t : totals) for (long v : t) assertEquals(1 + 2 + 3 + 4, v);
+    }
+
+    @Test
+    void aSecondMessageForTheSameRoundFailsTheStep() throws Exception {
+        InMemoryTransport network = new InMemoryTransport();
+        Chunks chunks = new Chunks(8, 2);
+        try (RingMember member = new RingMember(network, "h", TOKEN, 0, 0, chunks, () -> { }, STALL);
+             RingMember other = new RingMember(network, "h", TOKEN, 0, 1, chunks, () -> { }, STALL)) {
+            member.connect(List.of(member.address(), other.address()), AllReduce.RING);
+            String[] address = member.address().split(":");
+            Transport.Connection duplicate = network.connect(address[0], Integer.parseInt(address[1]));
+            byte[] packed = PackedLongs.encode(new long[4], 0, 4);
+            for (int i = 0; i < 2; i++) requestAccepted(duplicate, new Message.Gathered(TOKEN, 0, 5, 0, packed));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> member.allReduce(5, new long[8]));
+            assertEquals("member 0 expected Partial of step 5, round 0 and got a second Gathered of step 5, round 0", e.getMessage());
+        }
+    }
+
+    private static void exactAndTheSame(int n, AllReduce allReduce) throws Exception {
+        {
             int length = 1000 + n; // chunks of different sizes
             Random random = new Random(n);
             long[][] values = new long[n][length];
@@ -38,7 +80,7 @@ class RingMemberTest {
                     total[i] += values[m][i];
                 }
             }
-            List<long[]> totals = run(n, new Chunks(length, n), (member, ring) -> {
+            List<long[]> totals = run(n, new Chunks(length, n), allReduce, (member, ring) -> {
                 long[] mine = values[member].clone();
                 ring.allReduce(3, mine);
                 // Two steps in a row: the second's messages must not be taken for the first's.
@@ -47,7 +89,7 @@ class RingMemberTest {
                 assertArrayEquals(mine, again);
                 return mine;
             });
-            for (int m = 0; m < n; m++) assertArrayEquals(total, totals.get(m), "member " + m + " of " + n);
+            for (int m = 0; m < n; m++) assertArrayEquals(total, totals.get(m), "member " + m + " of " + n + ", " + allReduce);
         }
     }
 
@@ -72,7 +114,7 @@ class RingMemberTest {
         Chunks chunks = new Chunks(8, 2);
         try (RingMember lonely = new RingMember(network, "h", TOKEN, 0, 0, chunks, () -> { }, TimeUnit.MILLISECONDS.toNanos(1500));
              RingMember silent = new RingMember(network, "h", TOKEN, 0, 1, chunks, () -> { }, STALL)) {
-            lonely.connect(silent.address());
+            lonely.connect(List.of(lonely.address(), silent.address()), AllReduce.RING);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> lonely.allReduce(0, new long[8]));
             assertEquals("member 0 heard nothing from its left neighbour (member 1) for 1 s in step 0", e.getMessage());
         }
@@ -80,7 +122,7 @@ class RingMemberTest {
         try (RingMember killed = new RingMember(network, "h", TOKEN, 0, 0, chunks, () -> {
             throw new IllegalStateException("killed");
         }, STALL); RingMember other = new RingMember(network, "h", TOKEN, 0, 1, chunks, () -> { }, STALL)) {
-            killed.connect(other.address());
+            killed.connect(List.of(killed.address(), other.address()), AllReduce.RING);
             assertEquals("killed", assertThrows(IllegalStateException.class, () -> killed.allReduce(0, new long[8])).getMessage());
         }
     }
@@ -91,10 +133,16 @@ class RingMemberTest {
 
     /** Runs {@code n} members, each on its own thread, joined into a ring; returns each one's result. */
     static <T> List<T> run(int n, Chunks chunks, MemberWork<T> work) throws Exception {
+        return run(n, chunks, AllReduce.RING, work);
+    }
+
+    /** The same, the members adding their sums by {@code allReduce}. */
+    static <T> List<T> run(int n, Chunks chunks, AllReduce allReduce, MemberWork<T> work) throws Exception {
         InMemoryTransport network = new InMemoryTransport();
         List<RingMember> ring = new ArrayList<>();
         for (int m = 0; m < n; m++) ring.add(new RingMember(network, "host-" + m, TOKEN, 0, m, chunks, () -> { }, STALL));
-        for (int m = 0; m < n; m++) ring.get(m).connect(n == 1 ? "" : ring.get((m + 1) % n).address());
+        List<String> addresses = n == 1 ? List.of() : ring.stream().map(RingMember::address).toList();
+        for (int m = 0; m < n; m++) ring.get(m).connect(addresses, allReduce);
         List<CompletableFuture<T>> results = new ArrayList<>();
         for (int m = 0; m < n; m++) {
             int member = m;
@@ -113,6 +161,22 @@ class RingMemberTest {
             ring.forEach(RingMember::close);
         }
         return out;
+    }
+
+    static void requestAccepted(Transport.Connection connection, Message message) throws Exception {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        connection.request(message.encode(), new Transport.ReplyHandler() {
+            @Override
+            public void onReply(ByteBuffer r) {
+                reply.complete("accepted");
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+                reply.complete(cause.getMessage());
+            }
+        });
+        assertEquals("accepted", reply.get(10, TimeUnit.SECONDS));
     }
 
     /** Sends {@code message} (null: a byte that is no message) and returns the failure's text. */

@@ -30,8 +30,8 @@ class StepExchangeTest {
         assertEquals(List.of(), receive("m0", new Message.Join(TOKEN, launch, 0, "a:1")));
         assertEquals(List.of(), receive("m1", new Message.Join(TOKEN, launch, 1, "b:2")));
         List<Action<String>> rings = receive("m2", new Message.Join(TOKEN, launch, 2, "c:3"));
-        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring("")), new Action.Send<>("m1", new Message.Ring("")),
-                new Action.Send<>("m2", new Message.Ring(""))), rings, "a star has no neighbours");
+        assertEquals(List.of(new Action.Send<>("m0", Message.Ring.alone()), new Action.Send<>("m1", Message.Ring.alone()),
+                new Action.Send<>("m2", Message.Ring.alone())), rings, "a star has no neighbours");
         List<Action<String>> actions = new ArrayList<>(receive("m0", new Message.Ready(TOKEN, launch, 0)));
         actions.addAll(receive("m1", new Message.Ready(TOKEN, launch, 1)));
         actions.addAll(receive("m2", new Message.Ready(TOKEN, launch, 2)));
@@ -151,7 +151,7 @@ class StepExchangeTest {
     @Test
     void theVectorSentIsPaddedPastTheParameters() {
         StepExchange<String> alone = new StepExchange<>(TOKEN, 4, 1);
-        assertEquals(List.of(new Action.Send<>("m0", new Message.Ring(""))), alone.receive(new Message.Join(TOKEN, 0, 0, ""), "m0"));
+        assertEquals(List.of(new Action.Send<>("m0", Message.Ring.alone())), alone.receive(new Message.Join(TOKEN, 0, 0, ""), "m0"));
         alone.receive(new Message.Ready(TOKEN, 0, 0), "m0");
         Message.Step step = (Message.Step) ((Action.Send<String>) alone.open(0, 0, 0, new float[]{1, 2, 3}).get(0)).message();
         assertArrayEquals(new float[]{1, 2, 3, 0}, step.chunk());

@@ -87,6 +87,26 @@ class LocalModesTest {
         sumsOverTasksGiveTheSameBits(conf -> conf.set("spark.sparkprop.exchange", "ring"));
     }
 
+    /**
+     * Four members, a power of two, add their sums by halving and doubling (the default for a ring of 4) over sockets:
+     * the bits of a job per step and of the ring's rounds.
+     */
+    @Test
+    void halvingAndDoublingAmongFourTasksGivesTheSameBits() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 400, 100, 8, false, 8).toString(), new Configuration());
+        String[] settings = {"layers", "64,20,10", "shards", "8", "batch-size", "40", "epochs", "2", "seed", "9", "dropout", "0.2",
+                "partitions", "4"};
+        float[] jobs = trainWith("local[4]", data, conf -> { }, Sync.JOBS, settings);
+        for (String allReduce : new String[]{"auto", "ring"}) {
+            float[] ring = trainWith("local[4]", data, conf -> conf.set("spark.sparkprop.exchange", "ring").set("spark.sparkprop.exchange.inProcess", "false")
+                    .set("spark.sparkprop.exchange.allReduce", allReduce), Sync.STAGE, settings);
+            assertArrayEquals(jobs, ring, allReduce);
+        }
+        sparkprop.core.BadInputException bad = org.junit.jupiter.api.Assertions.assertThrows(sparkprop.core.BadInputException.class,
+                () -> trainWith("local[4]", data, conf -> conf.set("spark.sparkprop.exchange.allReduce", "tree"), Sync.STAGE, settings));
+        assertEquals("spark.sparkprop.exchange.allReduce=tree: expected auto, ring or halving-doubling", bad.getMessage());
+    }
+
     /** The same where the members share the JVM and add their sums in shared memory, one of them updating the one state. */
     @Test
     void sumsInSharedMemoryGiveTheSameBits() throws Exception {

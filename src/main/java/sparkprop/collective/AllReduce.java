@@ -1,0 +1,36 @@
+package sparkprop.collective;
+
+/**
+ * How a ring's members add their sums ({@link RingMember#allReduce}). Both move the same bytes,
+ * 2(N - 1)/N of the vector over each member's link a step; they differ in rounds, each of which
+ * waits on another member:
+ * <ul>
+ * <li>{@code RING}: Patarasuk and Yuan's ring (Horovod's, Gloo's): 2(N - 1) rounds, each to the
+ *     right neighbour; any N.</li>
+ * <li>{@code HALVING_DOUBLING}: recursive halving, then doubling (Thakur, Rabenseifner and Gropp
+ *     2005): 2 log2 N rounds, each with a partner (the member whose number differs in one bit); N a
+ *     power of two. The lab measured a round at a few milliseconds on its throttled hosts, so at 8
+ *     members the 6 rounds against the ring's 14 are most of the difference.</li>
+ * </ul>
+ * The sums are exact whole numbers, so either gives the same bits.
+ */
+public enum AllReduce {
+    RING, HALVING_DOUBLING;
+
+    /**
+     * The all-reduce for {@code members} under {@code setting} ({@code auto}, {@code ring} or {@code
+     * halving-doubling}): halving-doubling where the members are a power of two of at least 4 (at 2 the
+     * two are the same exchange), unless the setting is {@code ring}; the ring elsewhere, where
+     * halving-doubling does not apply.
+     *
+     * @throws IllegalArgumentException for another setting
+     */
+    public static AllReduce of(String setting, int members) {
+        boolean halvable = members >= 4 && Integer.bitCount(members) == 1;
+        return switch (setting) {
+            case "auto", "halving-doubling" -> halvable ? HALVING_DOUBLING : RING;
+            case "ring" -> RING;
+            default -> throw new IllegalArgumentException(setting + ": expected auto, ring or halving-doubling");
+        };
+    }
+}
