@@ -107,6 +107,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private long lastWaitingNote;
     private long launchedAt;
     private boolean replacedMissing;
+    /** Since when (System.nanoTime) none of this launch's tasks has started while Spark has fewer slots than its members; 0: not so. */
+    private long unplacedSince;
     // The star's: its exchange, the sums of the step just completed, the last message sent and its bytes.
     private final StepExchange<Transport.Reply> star;
     private byte[][] completed;
@@ -258,6 +260,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         }
         if (!stage.isDone()) {
             long now = System.nanoTime();
+            if (unplaced(now)) {
+                launchAgainWithTheSlotsThere(plan);
+                return;
+            }
             if (!replacedMissing && now - launchedAt > stallNanos) replaceMissingMembers(plan);
             if (now - waitingSince > WAITING_NOTE_NANOS && now - lastWaitingNote > WAITING_NOTE_NANOS) {
                 lastWaitingNote = now;
@@ -395,6 +401,33 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     }
 
     /**
+     * Whether this launch cannot start: none of its tasks has started, and for {@link #ELASTIC_WAIT} Spark has had fewer
+     * task slots than the launch's members. Spark checks a barrier stage's slots when the job is submitted; an executor
+     * lost just after that (a node killed as an epoch ends) leaves a stage that waits for a slot for ever, with no
+     * failure to relaunch on (ElasticIT hung so).
+     */
+    private boolean unplaced(long now) {
+        if (sc.isLocal() || !executorOfMember.isEmpty() || TaskSlots.available(sc.sc()) >= members) {
+            unplacedSince = 0;
+            return false;
+        }
+        if (unplacedSince == 0) unplacedSince = now;
+        return now - unplacedSince > elasticWaitNanos;
+    }
+
+    /** Gives up a launch Spark cannot place ({@link #unplaced}) and launches the stage again with the slots there are. */
+    private void launchAgainWithTheSlotsThere(StepPlan plan) {
+        LOG.warn("epoch {}, step {}: the training stage's {} tasks could not start for {} s (Spark has {} task slots: an executor was lost as "
+                + "the stage was submitted); launching it again with the slots there are", plan.epoch() + 1, plan.step() + 1, members,
+                elasticWaitNanos / 1_000_000_000L, TaskSlots.available(sc.sc()));
+        JavaFutureAction<List<Object>> unplacedStage = stage;
+        stage = null;
+        unplacedSince = 0;
+        unplacedStage.cancel(true);
+        launch(plan, true);
+    }
+
+    /**
      * How many members the next launch has: every partition while the task slots hold them all; else, once the slots
      * lost have not come back within {@link #ELASTIC_WAIT}, as many as the slots left, each coalescing several cached
      * partitions (recomputed from the source where their blocks were lost). The sums are exact and order-free, so the
@@ -402,10 +435,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
      * last launch's members) is waited for: a run that went on with fewer does not wait again at every epoch's launch.
      * Local mode keeps its slots.
      */
-    private void chooseMembers(StepPlan plan) {
+    private void chooseMembers(StepPlan plan, boolean waited) {
         int partitions = layout.partitions();
         int slots = sc.isLocal() ? partitions : TaskSlots.available(sc.sc());
-        if (slots < members) {
+        if (slots < members && !waited) {
             long deadline = System.nanoTime() + elasticWaitNanos;
             while (slots < members && System.nanoTime() < deadline) {
                 try {
@@ -441,7 +474,12 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
 
     /** Starts the stage's tasks as a new launch; the exchange refuses every earlier launch from now on. Called holding the lock. */
     private void launch(StepPlan plan) {
-        chooseMembers(plan);
+        launch(plan, false);
+    }
+
+    /** The same; {@code waited}: the lost slots were already waited for, so the launch takes the slots there are at once. */
+    private void launch(StepPlan plan, boolean waited) {
+        chooseMembers(plan, waited);
         perform(star != null ? star.relaunch(members) : ring.relaunch(members)); // the first launch has nothing to refuse
         launchedAt = System.nanoTime();
         replacedMissing = false;

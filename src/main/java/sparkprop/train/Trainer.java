@@ -66,13 +66,24 @@ public final class Trainer {
      * <li>The driver reports training progress as Spark metrics ({@link sparkprop.shards.TrainingMetricsPlugin}).</li>
      * <li>Kryo, when chosen as Spark's serializer, is given {@link KryoRecords} to carry our records.</li>
      * <li>A training stage ({@link Sync#STAGE}) relaunched after an executor loss needs every slot
-     *     again; Spark checks for them every 15 s unless told otherwise.</li>
+     *     again; Spark checks for them every 15 s, 40 times, unless told otherwise; and it would hold a task
+     *     for a busy executor holding its block for 3 s (the locality wait) at every launch.</li>
      * </ul>
      */
     public static void tune(org.apache.spark.SparkConf conf) {
         conf.setIfMissing("spark.task.maxDirectResultSize", "128m");
         // A training stage launched again after an executor loss waits for free slots: check every second, not every 15.
         conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
+        // ...and not 40 times: the stage chooses its members from the slots it sees, so Spark refuses it only when an executor
+        // was lost between that count and the job's submission; the stage then fails at once and is launched again with the
+        // slots left (ElasticIT: 40 s of retries after a worker was killed at an epoch's end).
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "3");
+        // A barrier stage starts its tasks only when every one has a slot, and Spark holds a task for its cached partition's
+        // executor up to the locality wait (3 s) before running it elsewhere. After a run lost an executor and went on with
+        // fewer partitions, the coalesced partitions cached the lost blocks on the survivors; when slots come back, a task
+        // whose block sits on a busy executor waited 3 s at every epoch's launch (ElasticIT: 3.9 s epochs instead of 0.2 s).
+        // With no wait Spark still places each task where its block is when that slot is free, as at every normal launch.
+        conf.setIfMissing("spark.locality.wait", "0s");
         // The model each scoring job broadcasts (0.8 MB for 784-256-10) is one 4 MB piece by default, which every
         // executor then fetches from the driver: in pieces of 256 KB the executors pass them among themselves, and the
         // driver's link carries about one copy, not one per executor (the lab measured the one-piece broadcasts

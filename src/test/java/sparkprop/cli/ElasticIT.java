@@ -43,29 +43,40 @@ class ElasticIT {
     }
 
     static List<String> train(Path out) {
-        return List.of("--data", data.toString(), "--layers", "784,64,10", "--epochs", "6", "--batch-size", "200", "--seed", "11",
+        return train(out, 6);
+    }
+
+    static List<String> train(Path out, int epochs) {
+        return List.of("--data", data.toString(), "--layers", "784,64,10", "--epochs", String.valueOf(epochs), "--batch-size", "200", "--seed", "11",
                 "--learning-rate", "0.2", "--out", out.toString());
     }
 
     static byte[] reference;
 
     static byte[] reference() throws Exception {
-        if (reference == null) {
-            List<String> local = new ArrayList<>(List.of("scripts/train", "--master", "local[2]"));
-            local.addAll(train(WORK.resolve("local")));
-            Scripts.Result run = Scripts.run(WORK.resolve("logs"), 300, local.toArray(String[]::new));
-            assertEquals(0, run.code(), run.output());
-            reference = Files.readAllBytes(WORK.resolve("local/model.bin"));
-        }
+        if (reference == null) reference = local(6);
         return reference;
     }
 
+    /** The model of an undisturbed local[2] run of {@code epochs} epochs. */
+    static byte[] local(int epochs) throws Exception {
+        List<String> local = new ArrayList<>(List.of("scripts/train", "--master", "local[2]"));
+        local.addAll(train(WORK.resolve("local-" + epochs), epochs));
+        Scripts.Result run = Scripts.run(WORK.resolve("logs"), 300, local.toArray(String[]::new));
+        assertEquals(0, run.code(), run.output());
+        return Files.readAllBytes(WORK.resolve("local-" + epochs + "/model.bin"));
+    }
+
     static List<String> submit(Path out, String... conf) {
+        return submit(out, 6, conf);
+    }
+
+    static List<String> submit(Path out, int epochs, String... conf) {
         List<String> submit = new ArrayList<>(List.of("scripts/submit", "--master", "spark://127.0.0.1:" + PORT, "--conf", "spark.executor.memory=1g",
                 "--conf", "spark.cores.max=2", "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0"));
         for (String c : conf) submit.addAll(List.of("--conf", c));
         submit.add("train");
-        submit.addAll(train(out));
+        submit.addAll(train(out, epochs));
         return submit;
     }
 
@@ -132,6 +143,51 @@ class ElasticIT {
         for (String epoch : epochs.subList(lostAt, epochs.size())) {
             double seconds = Double.parseDouble(epoch.replaceAll(".*\"epoch_seconds\":([0-9.Ee-]+).*", "$1"));
             assertTrue(seconds < 10, "an epoch after the loss took " + seconds + " s, as if it waited for the lost slot again: " + epoch);
+        }
+        assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.bin")));
+    }
+
+    /**
+     * A node added after one was lost for good is used again: on the cluster's one worker left, a worker joins (the
+     * run starts on two), is lost after the first epoch (the run goes on with one partition), and another joins; from
+     * the next epoch's launch the run is back on two partitions, and ends with the model of an undisturbed local[2] run.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void aWorkerThatJoinsAfterALossIsUsedFromTheNextEpoch() throws Exception {
+        int epochs = 60;
+        byte[] expected = local(epochs);
+        Path cluster = WORK.resolve("cluster");
+        Scripts.Result joined = Scripts.run(WORK.resolve("logs"), 120, "scripts/cluster", "add-worker", "--memory", "1g", "--dir", cluster.toString());
+        assertEquals(0, joined.code(), joined.output());
+        int first = Integer.parseInt(joined.output().replaceAll("(?s).*worker (\\d+) joined.*", "$1"));
+
+        Path out = WORK.resolve("grown");
+        Process driver = Scripts.start(WORK.resolve("logs"), submit(out, epochs, "spark.sparkprop.elastic.waitSeconds=3").toArray(String[]::new));
+        ClusterIT.awaitLines(out.resolve("metrics.jsonl"), 1, driver);
+        long worker = Long.parseLong(Files.readString(cluster.resolve("worker-" + first + ".pid")).trim());
+        List<ProcessHandle> killed = new ArrayList<>(ProcessHandle.of(worker).map(w -> w.descendants().toList()).orElse(List.of()));
+        ProcessHandle.of(worker).ifPresent(killed::add);
+        killed.forEach(ProcessHandle::destroyForcibly);
+        // Once an epoch has ended on the one partition left, a new node joins.
+        ClusterIT.awaitLines(out.resolve("metrics.jsonl"), Files.readAllLines(out.resolve("metrics.jsonl")).size() + 2, driver);
+        Scripts.Result again = Scripts.run(WORK.resolve("logs"), 120, "scripts/cluster", "add-worker", "--memory", "1g", "--dir", cluster.toString());
+        assertEquals(0, again.code(), again.output());
+        Scripts.awaitExit(driver, WORK.resolve("logs"), 400, "training");
+        String output = new String(driver.getInputStream().readAllBytes());
+        System.out.println(output);
+        assertEquals(0, driver.exitValue(), output);
+        assertTrue(output.matches("(?s).*task slots lost: 1 of the 2 this run uses are left after waiting 3 s.*"), output);
+        assertTrue(output.matches("(?s).*task slots back: going on at epoch \\d+, step 1 with 2 partitions \\(of 2\\).*"), output);
+        // No epoch waits on Spark's retries of a stage it cannot place (40 s, when an executor was lost just as the next
+        // epoch's stage was submitted), and once back on two partitions none waits on the locality wait (3 s at every
+        // launch, when the survivor holds both partitions' blocks).
+        int backAt = Integer.parseInt(output.replaceAll("(?s).*task slots back: going on at epoch (\\d+), step.*", "$1"));
+        List<String> epochLines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        for (int e = 1; e <= epochLines.size(); e++) {
+            double seconds = Double.parseDouble(epochLines.get(e - 1).replaceAll(".*\"epoch_seconds\":([0-9.Ee-]+).*", "$1"));
+            assertTrue(seconds < 20, "epoch " + e + " took " + seconds + " s");
+            if (e > backAt) assertTrue(seconds < 2.5, "epoch " + e + ", after the slots came back, took " + seconds + " s");
         }
         assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.bin")));
     }

@@ -85,10 +85,12 @@ final class Scripts {
             dump.waitFor(30, TimeUnit.SECONDS);
             why.append("--- threads of JVM ").append(jvm.pid()).append(" ---\n").append(threads);
         }
+        // What it printed so far, read before it is killed (killing it closes the pipe).
+        java.io.InputStream printed = p.getInputStream();
+        why.append("--- its output ---\n").append(new String(printed.readNBytes(printed.available())));
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
-        why.append("--- its output ---\n").append(new String(p.getInputStream().readAllBytes()));
         Path log = logDir.resolve("sparkprop.log");
         if (java.nio.file.Files.exists(log)) {
             List<String> lines = java.nio.file.Files.readAllLines(log);
