@@ -164,25 +164,20 @@ class RingMemberTest {
     }
 
     static void requestAccepted(Transport.Connection connection, Message message) throws Exception {
-        CompletableFuture<String> reply = new CompletableFuture<>();
-        connection.request(message.encode(), new Transport.ReplyHandler() {
-            @Override
-            public void onReply(ByteBuffer r) {
-                reply.complete("accepted");
-            }
-
-            @Override
-            public void onFailure(Throwable cause) {
-                reply.complete(cause.getMessage());
-            }
-        });
-        assertEquals("accepted", reply.get(10, TimeUnit.SECONDS));
+        assertEquals("accepted", answer(connection, message.encode()));
     }
 
     /** Sends {@code message} (null: a byte that is no message) and returns the failure's text. */
     static String requestFailure(Transport.Connection connection, Message message) throws Exception {
+        String result = answer(connection, message == null ? ByteBuffer.wrap(new byte[]{77}) : message.encode());
+        assertTrue(!result.equals("accepted"), "the message was accepted");
+        return result;
+    }
+
+    /** "accepted", or the failure's text. */
+    private static String answer(Transport.Connection connection, ByteBuffer request) throws Exception {
         CompletableFuture<String> reply = new CompletableFuture<>();
-        connection.request(message == null ? ByteBuffer.wrap(new byte[]{77}) : message.encode(), new Transport.ReplyHandler() {
+        connection.request(request, new Transport.ReplyHandler() {
             @Override
             public void onReply(ByteBuffer r) {
                 reply.complete("accepted");
@@ -193,8 +188,6 @@ class RingMemberTest {
                 reply.complete(cause.getMessage());
             }
         });
-        String result = reply.get(10, TimeUnit.SECONDS);
-        assertTrue(!result.equals("accepted"), "the message was accepted");
-        return result;
+        return reply.get(10, TimeUnit.SECONDS);
     }
 }
