@@ -161,7 +161,8 @@ class ElasticIT {
         // One worker left (the test before lost worker 2; run alone, it is killed here), so that losing the one added
         // leaves the run fewer slots.
         for (int w = 2; Files.exists(cluster.resolve("worker-" + w + ".pid")); w++) {
-            ProcessHandle.of(Long.parseLong(Files.readString(cluster.resolve("worker-" + w + ".pid")).trim())).ifPresent(h -> {
+            ProcessHandle.of(Long.parseLong(Files.readString(cluster.resolve("worker-" + w + ".pid")).trim()))
+                    .filter(h -> h.info().commandLine().map(c -> c.contains("deploy.worker.Worker")).orElse(false)).ifPresent(h -> {
                 h.descendants().forEach(ProcessHandle::destroyForcibly);
                 h.destroyForcibly();
             });
