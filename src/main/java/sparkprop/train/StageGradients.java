@@ -107,8 +107,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private long lastWaitingNote;
     private long launchedAt;
     private boolean replacedMissing;
-    /** Since when (System.nanoTime) none of this launch's tasks has started while Spark has fewer slots than its members; 0: not so. */
-    private long unplacedSince;
+    private final UnplacedLaunch unplaced;
     // The star's: its exchange, the sums of the step just completed, the last message sent and its bytes.
     private final StepExchange<Transport.Reply> star;
     private byte[][] completed;
@@ -138,6 +137,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.members = layout.partitions();
         this.stageData = train;
         this.elasticWaitNanos = sc.getConf().getTimeAsSeconds(ELASTIC_WAIT, "30s") * 1_000_000_000L;
+        this.unplaced = new UnplacedLaunch(elasticWaitNanos);
         this.star = topology == Topology.STAR ? new StepExchange<>(token, spec.parameterCount() + GradientSum.VECTOR_EXTRA, layout.partitions()) : null;
         this.ring = topology != Topology.STAR ? new RingExchange<>(token, layout.partitions(), sc.getConf().get(ALL_REDUCE, "auto")) : null;
         String host = sc.getConf().get("spark.driver.host");
@@ -260,7 +260,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         }
         if (!stage.isDone()) {
             long now = System.nanoTime();
-            if (unplaced(now)) {
+            if (!sc.isLocal() && unplaced.giveUp(now, !executorOfMember.isEmpty(), () -> TaskSlots.available(sc.sc()), members)) {
                 launchAgainWithTheSlotsThere(plan);
                 return;
             }
@@ -400,29 +400,13 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         server.close();
     }
 
-    /**
-     * Whether this launch cannot start: none of its tasks has started, and for {@link #ELASTIC_WAIT} Spark has had fewer
-     * task slots than the launch's members. Spark checks a barrier stage's slots when the job is submitted; an executor
-     * lost just after that (a node killed as an epoch ends) leaves a stage that waits for a slot for ever, with no
-     * failure to relaunch on (ElasticIT hung so).
-     */
-    private boolean unplaced(long now) {
-        if (sc.isLocal() || !executorOfMember.isEmpty() || TaskSlots.available(sc.sc()) >= members) {
-            unplacedSince = 0;
-            return false;
-        }
-        if (unplacedSince == 0) unplacedSince = now;
-        return now - unplacedSince > elasticWaitNanos;
-    }
-
-    /** Gives up a launch Spark cannot place ({@link #unplaced}) and launches the stage again with the slots there are. */
+    /** Gives up a launch Spark cannot place ({@link UnplacedLaunch}) and launches the stage again with the slots there are. */
     private void launchAgainWithTheSlotsThere(StepPlan plan) {
         LOG.warn("epoch {}, step {}: the training stage's {} tasks could not start for {} s (Spark has {} task slots: an executor was lost as "
                 + "the stage was submitted); launching it again with the slots there are", plan.epoch() + 1, plan.step() + 1, members,
                 elasticWaitNanos / 1_000_000_000L, TaskSlots.available(sc.sc()));
         JavaFutureAction<List<Object>> unplacedStage = stage;
         stage = null;
-        unplacedSince = 0;
         unplacedStage.cancel(true);
         launch(plan, true);
     }
@@ -483,6 +467,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         perform(star != null ? star.relaunch(members) : ring.relaunch(members)); // the first launch has nothing to refuse
         launchedAt = System.nanoTime();
         replacedMissing = false;
+        unplaced.reset();
         int launch = star != null ? star.launch() : ring.launch();
         if (ring != null) {
             dropStart();
