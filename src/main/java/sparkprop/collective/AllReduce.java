@@ -26,11 +26,16 @@ public enum AllReduce {
      * @throws IllegalArgumentException for another setting
      */
     public static AllReduce of(String setting, int members) {
-        boolean halvable = members >= 4 && Integer.bitCount(members) == 1;
+        boolean halvable = members >= 4 && HALVING_DOUBLING.runsAmong(members);
         return switch (setting) {
             case "auto", "halving-doubling" -> halvable ? HALVING_DOUBLING : RING;
             case "ring" -> RING;
             default -> throw new IllegalArgumentException(setting + ": expected auto, ring or halving-doubling");
         };
+    }
+
+    /** Whether this all-reduce can run among {@code members}: the ring among any, halving-doubling among a power of two. */
+    public boolean runsAmong(int members) {
+        return this == RING ? members >= 1 : Integer.bitCount(members) == 1;
     }
 }

@@ -51,8 +51,10 @@ public final class RingMember implements AutoCloseable {
     private long stallNanos;
     private final Transport transport;
     private final BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
-    /** Messages taken from the inbox before their round, by {@link #key}. */
-    private final java.util.Map<String, Message> early = new java.util.HashMap<>();
+    /** Messages taken from the inbox before their round. */
+    private final java.util.Map<Round, Message> early = new java.util.HashMap<>();
+    /** Messages the server accepted, for tests that wait until one has arrived. */
+    private final java.util.concurrent.atomic.AtomicInteger heard = new java.util.concurrent.atomic.AtomicInteger();
     private final Transport.Server server;
     /** The members this one sends to (its right neighbour, or its partners), by member. */
     private final java.util.Map<Integer, Transport.Connection> peers = new java.util.HashMap<>();
@@ -84,6 +86,7 @@ public final class RingMember implements AutoCloseable {
                 return;
             }
             inbox.add(m);
+            heard.incrementAndGet();
             reply.send(new Message.Ack().encode());
         });
     }
@@ -123,9 +126,7 @@ public final class RingMember implements AutoCloseable {
         int n = chunks.members();
         if (n == 1) return;
         if (addresses.size() != n) throw new IllegalArgumentException(addresses.size() + " addresses for a ring of " + n);
-        if (allReduce == AllReduce.HALVING_DOUBLING && Integer.bitCount(n) != 1) {
-            throw new IllegalArgumentException("halving-doubling among " + n + " members, not a power of two");
-        }
+        if (!allReduce.runsAmong(n)) throw new IllegalArgumentException(allReduce + " among " + n + " members, not a power of two");
         this.allReduce = allReduce;
         if (allReduce == AllReduce.RING) connectTo((member + 1) % n, addresses);
         else for (int half = n / 2; half >= 1; half /= 2) connectTo(member ^ half, addresses);
@@ -240,14 +241,21 @@ public final class RingMember implements AutoCloseable {
         return who + " (member " + other + ")";
     }
 
-    private static String key(Class<?> kind, long step, int round) {
-        return kind.getSimpleName() + " " + step + " " + round;
+    /** Which message a round waits for. */
+    private record Round(Class<?> kind, long step, int round) {
+    }
+
+    /** How many messages this member's server has accepted so far. */
+    int heard() {
+        return heard.get();
     }
 
     /** The message of this step, round and kind, which {@code from} sends; kept aside if it came before its round. */
     private Message await(long step, int round, Class<? extends Message> kind, int from) {
-        Message kept = early.remove(key(kind, step, round));
-        if (kept != null) return kept;
+        if (!early.isEmpty()) { // a ring's member never keeps one: its one neighbour sends in order
+            Message kept = early.remove(new Round(kind, step, round));
+            if (kept != null) return kept;
+        }
         long start = System.nanoTime();
         while (true) {
             Message m;
@@ -263,7 +271,7 @@ public final class RingMember implements AutoCloseable {
                 int mRound = m instanceof Message.Partial p ? p.round() : ((Message.Gathered) m).round();
                 if (kind.isInstance(m) && mStep == step && mRound == round) return m;
                 // A member a round or a step ahead sends before this one is ready for it; anything older is a duplicate.
-                if (mStep < step || early.putIfAbsent(key(m.getClass(), mStep, mRound), m) != null) {
+                if (mStep < step || early.putIfAbsent(new Round(m.getClass(), mStep, mRound), m) != null) {
                     throw new IllegalStateException("member " + member + " expected " + kind.getSimpleName() + " of step " + step + ", round " + round
                             + " and got " + (mStep < step ? "" : "a second ") + m.getClass().getSimpleName() + " of step " + mStep + ", round " + mRound);
                 }

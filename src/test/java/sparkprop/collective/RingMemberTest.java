@@ -35,17 +35,24 @@ class RingMemberTest {
     }
 
     /**
-     * A partner a round ahead sends before this member is ready for it: member 2 starts late, so member 0 (whose first
-     * partner is 2) hears member 1's second-round sums first, keeps them, and still ends with the exact totals.
+     * A partner a round ahead sends before this member is ready for it: member 2 starts only once member 0 (whose first
+     * partner is 2) has heard member 1's second-round sums, so member 0 must keep them, and still ends with the exact
+     * totals.
      */
     @Test
     void sumsThatComeBeforeTheirRoundAreKeptUntilThen() throws Exception {
         int n = 4, length = 64;
-        List<long[]> totals = run(n, new Chunks(length, n), AllReduce.HALVING_DOUBLING, (member, ring) -> {
+        List<long[]> totals = runGroup(n, new Chunks(length, n), AllReduce.HALVING_DOUBLING, (member, all) -> {
             long[] mine = new long[length];
             java.util.Arrays.fill(mine, member + 1);
-            if (member == 2) Thread.sleep(400);
-            ring.allReduce(0, mine);
+            if (member == 2) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (all.get(0).heard() == 0) {
+                    assertTrue(System.nanoTime() < deadline, "member 1's second-round sums never reached member 0");
+                    Thread.onSpinWait();
+                }
+            }
+            all.get(member).allReduce(0, mine);
             return mine;
         });
         for (long[] t : totals) for (long v : t) assertEquals(1 + 2 + 3 + 4, v);
@@ -131,6 +138,11 @@ class RingMemberTest {
         T run(int member, RingMember ring) throws Exception;
     }
 
+    /** A member's work that may look at the other members (by member). */
+    interface GroupWork<T> {
+        T run(int member, List<RingMember> all) throws Exception;
+    }
+
     /** Runs {@code n} members, each on its own thread, joined into a ring; returns each one's result. */
     static <T> List<T> run(int n, Chunks chunks, MemberWork<T> work) throws Exception {
         return run(n, chunks, AllReduce.RING, work);
@@ -138,6 +150,11 @@ class RingMemberTest {
 
     /** The same, the members adding their sums by {@code allReduce}. */
     static <T> List<T> run(int n, Chunks chunks, AllReduce allReduce, MemberWork<T> work) throws Exception {
+        return runGroup(n, chunks, allReduce, (member, all) -> work.run(member, all.get(member)));
+    }
+
+    /** The same, each member's work seeing every member. */
+    static <T> List<T> runGroup(int n, Chunks chunks, AllReduce allReduce, GroupWork<T> work) throws Exception {
         InMemoryTransport network = new InMemoryTransport();
         List<RingMember> ring = new ArrayList<>();
         for (int m = 0; m < n; m++) ring.add(new RingMember(network, "host-" + m, TOKEN, 0, m, chunks, () -> { }, STALL));
@@ -148,7 +165,7 @@ class RingMemberTest {
             int member = m;
             results.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return work.run(member, ring.get(member));
+                    return work.run(member, ring);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
