@@ -105,6 +105,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private final org.apache.spark.scheduler.SparkListener tasks;
     private long waitingSince;
     private long lastWaitingNote;
+    /** When the loop last looked for what it waits for: a long gap since is time the driver itself did not run. */
+    private long lastLooked;
+    /** The driver did not run (its JVM stopped, or a pause) for longer than half the stall bound during the current launch. */
+    private boolean driverPaused;
     private long launchedAt;
     private boolean replacedMissing;
     private final UnplacedLaunch unplaced;
@@ -189,7 +193,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                 launch(plan);
             }
             failures = 0;
-            waitingSince = System.nanoTime();
+            waitingSince = lastLooked = System.nanoTime();
             while (!reports.containsKey(globalStep)) awaitOrRelaunch(plan);
             report = reports.remove(globalStep);
             stateCurrent = report.state().length > 0;
@@ -209,7 +213,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             completed = null;
             perform(star.open(global, plan.epoch(), plan.step(), params));
             failures = 0;
-            waitingSince = System.nanoTime();
+            waitingSince = lastLooked = System.nanoTime();
             while (completed == null) awaitOrRelaunch(plan);
             sums = completed;
         }
@@ -222,6 +226,12 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
      * Spark's heartbeat timeout: a cluster manager replaces it, or the run goes on without it (elastic membership).
      */
     private void replaceSilentMember(Throwable cause, StepPlan plan) {
+        if (driverPaused) {
+            // Its tasks gave up on the driver, or on a member that waited for the driver: none of them is to blame.
+            notes.accept(String.format("epoch %d, step %d: the driver itself did not run for a while (its JVM stopped or paused), so the "
+                    + "training stage's tasks gave up on it; launching the stage again", plan.epoch() + 1, plan.step() + 1));
+            return;
+        }
         int silent = -1;
         for (Throwable t = cause; t != null && silent < 0; t = t.getCause() == t ? null : t.getCause()) {
             silent = sparkprop.collective.RingMember.silentMember(t.getMessage());
@@ -258,8 +268,16 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for step " + (plan.step() + 1), e);
         }
+        long now = System.nanoTime();
+        if (now - lastLooked > stallNanos / 2) {
+            // The driver did not run meanwhile: that time does not count against the tasks, and whatever they report about
+            // silence in it is the driver's doing.
+            driverPaused = true;
+            launchedAt += now - lastLooked;
+            waitingSince += now - lastLooked;
+        }
+        lastLooked = now;
         if (!stage.isDone()) {
-            long now = System.nanoTime();
             if (!sc.isLocal() && unplaced.giveUp(now, !executorOfMember.isEmpty(), () -> TaskSlots.available(sc.sc()), members)) {
                 launchAgainWithTheSlotsThere(plan);
                 return;
@@ -467,6 +485,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         perform(star != null ? star.relaunch(members) : ring.relaunch(members)); // the first launch has nothing to refuse
         launchedAt = System.nanoTime();
         replacedMissing = false;
+        driverPaused = false;
         unplaced.reset();
         int launch = star != null ? star.launch() : ring.launch();
         if (ring != null) {

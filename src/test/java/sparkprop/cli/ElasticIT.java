@@ -116,8 +116,91 @@ class ElasticIT {
         assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.bin")));
     }
 
+    /**
+     * A driver that stops answering (SIGSTOP: its JVM frozen mid-epoch) is given up by the training stage's tasks after
+     * the stall bound, which ends them and frees their task slots; once the driver runs again it launches the stage again
+     * from the last state it has, replaces no executor (none of them was at fault), and the run ends in the same bits.
+     */
     @Test
     @org.junit.jupiter.api.Order(2)
+    void aDriverThatStopsAnsweringIsGivenUpByItsTasksAndTheRunGoesOnOnceItIsBack() throws Exception {
+        // Small steps, so that an epoch (about 400 steps) lasts long against the scoring between epochs and a pause lands in one.
+        List<String> options = List.of("--batch-size", "20", "--learning-rate", "0.05", "--epochs", "4");
+        List<String> local = new ArrayList<>(List.of("scripts/train", "--master", "local[2]"));
+        local.addAll(with(train(WORK.resolve("local-paused"), 4), options));
+        Scripts.Result undisturbed = Scripts.run(WORK.resolve("logs"), 300, local.toArray(String[]::new));
+        assertEquals(0, undisturbed.code(), undisturbed.output());
+        byte[] expected = Files.readAllBytes(WORK.resolve("local-paused/model.bin"));
+
+        Path out = WORK.resolve("driver-paused");
+        java.util.Set<Path> logsBefore = executorLogs();
+        List<String> submit = with(submit(out, 4, "spark.sparkprop.exchange.stallSeconds=5"), options);
+        Process driver = Scripts.start(WORK.resolve("logs"), submit.toArray(String[]::new));
+        ClusterIT.awaitLines(out.resolve("metrics.jsonl"), 1, driver);
+        // A pause that lands between the stages (scoring, a launch) leaves no task to give up: the driver runs again and
+        // is paused once more.
+        String gaveUp = null;
+        for (int attempt = 0; attempt < 5 && gaveUp == null && driver.isAlive(); attempt++) {
+            new ProcessBuilder("kill", "-STOP", String.valueOf(driver.pid())).inheritIO().start().waitFor();
+            try {
+                long stoppedAt = System.nanoTime();
+                while (gaveUp == null && System.nanoTime() - stoppedAt < TimeUnit.SECONDS.toNanos(20)) {
+                    TimeUnit.MILLISECONDS.sleep(250);
+                    gaveUp = taskEnds(logsBefore, 2);
+                }
+            } finally {
+                new ProcessBuilder("kill", "-CONT", String.valueOf(driver.pid())).inheritIO().start().waitFor();
+            }
+            if (gaveUp == null) TimeUnit.SECONDS.sleep(1);
+        }
+        Scripts.awaitExit(driver, WORK.resolve("logs"), 300, "training");
+        String output = new String(driver.getInputStream().readAllBytes());
+        System.out.println(output);
+        assertTrue(gaveUp != null, "no pause of the driver found its tasks running and ended them");
+        assertTrue(gaveUp.contains("the driver did not answer Report of member 0 for 5 s"), gaveUp);
+        assertEquals(0, driver.exitValue(), output);
+        assertTrue(!output.contains("asking Spark to replace"), "an executor replaced for the driver's silence: " + output);
+        assertTrue(output.contains("the driver itself did not run for a while (its JVM stopped or paused), so the training stage's tasks gave up "
+                + "on it; launching the stage again"), output);
+        assertArrayEquals(expected, Files.readAllBytes(out.resolve("model.bin")));
+    }
+
+    /** {@code command} with each option in {@code options} given its value there (replaced, or added at the end). */
+    static List<String> with(List<String> command, List<String> options) {
+        List<String> out = new ArrayList<>(command);
+        for (int i = 0; i < options.size(); i += 2) {
+            int at = out.indexOf(options.get(i));
+            if (at >= 0) out.set(at + 1, options.get(i + 1));
+            else out.addAll(List.of(options.get(i), options.get(i + 1)));
+        }
+        return out;
+    }
+
+    /** Every executor's log (stderr) under the cluster's workers. */
+    static java.util.Set<Path> executorLogs() throws java.io.IOException {
+        try (var files = Files.walk(WORK.resolve("cluster"))) {
+            return files.filter(f -> f.getFileName().toString().equals("stderr")).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    /**
+     * The failures of training tasks that new executor logs (not in {@code before}) show, once there are {@code count}
+     * of them (each task that gave up has ended, its slot free), else null.
+     */
+    static String taskEnds(java.util.Set<Path> before, int count) throws java.io.IOException {
+        List<String> ends = new ArrayList<>();
+        for (Path log : executorLogs()) {
+            if (before.contains(log)) continue;
+            List<String> lines = Files.readAllLines(log);
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).contains("Exception in task")) ends.add(lines.get(i) + (i + 1 < lines.size() ? " " + lines.get(i + 1) : ""));
+            }
+        }
+        return ends.size() >= count ? String.join("\n", ends) : null;
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
     void aWorkerLostForGoodMidTrainingLeavesARunOnTheOtherThatEndsInTheSameBits() throws Exception {
         byte[] expected = reference();
 
@@ -153,7 +236,7 @@ class ElasticIT {
      * the next epoch's launch the run is back on two partitions, and ends with the model of an undisturbed local[2] run.
      */
     @Test
-    @org.junit.jupiter.api.Order(3)
+    @org.junit.jupiter.api.Order(4)
     void aWorkerThatJoinsAfterALossIsUsedFromTheNextEpoch() throws Exception {
         int epochs = 100; // epochs of about 0.2 s: room for the added worker to start an executor (5 s here) on a slower machine
         byte[] expected = local(epochs);
