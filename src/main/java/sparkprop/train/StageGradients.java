@@ -1,11 +1,13 @@
 package sparkprop.train;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -102,6 +104,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     /** The executor each member of the current launch runs on (from Spark's task events), to replace one that stops answering. */
     private final Map<Integer, String> executorOfMember = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<Integer> launchStages = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The members of the current launch whose tasks have ended (failed, killed or done). */
+    private final java.util.Set<Integer> endedMembers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final org.apache.spark.scheduler.SparkListener tasks;
     private long waitingSince;
     private long lastWaitingNote;
@@ -155,6 +159,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                 if (job.properties() != null && job.properties().getProperty(LAUNCH_PROPERTY, "").startsWith(launchKey)) {
                     launchStages.clear();
                     executorOfMember.clear();
+                    endedMembers.clear();
                     for (Object id : scala.jdk.javaapi.CollectionConverters.asJava(job.stageIds())) launchStages.add((Integer) id);
                 }
             }
@@ -162,6 +167,11 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             @Override
             public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart start) {
                 if (launchStages.contains(start.stageId())) executorOfMember.put(start.taskInfo().index(), start.taskInfo().executorId());
+            }
+
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                if (launchStages.contains(end.stageId())) endedMembers.add(end.taskInfo().index());
             }
         };
         sc.sc().addSparkListener(tasks);
@@ -232,16 +242,52 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                     + "training stage's tasks gave up on it; launching the stage again", plan.epoch() + 1, plan.step() + 1));
             return;
         }
-        int silent = -1;
-        for (Throwable t = cause; t != null && silent < 0; t = t.getCause() == t ? null : t.getCause()) {
-            silent = sparkprop.collective.RingMember.silentMember(t.getMessage());
+        boolean silence = false;
+        for (Throwable t = cause; t != null && !silence; t = t.getCause() == t ? null : t.getCause()) {
+            silence = sparkprop.collective.RingMember.silentMember(t.getMessage()) >= 0;
         }
-        String executor = silent < 0 ? null : executorOfMember.get(silent);
-        if (executor == null || sc.isLocal()) return;
-        notes.accept(String.format("epoch %d, step %d: member %d of the training stage (executor %s) stopped answering for %d s; asking Spark "
-                + "to replace that executor", plan.epoch() + 1, plan.step() + 1, silent, executor, stallNanos / 1_000_000_000L));
-        // Spark's own kill-and-replace (not killExecutor, which lowers the executors the application asks for; private[spark] in Scala).
-        sc.sc().killAndReplaceExecutor(executor);
+        if (!silence || sc.isLocal()) return;
+        // The member a failure names may itself have been waiting for another (a ring's neighbour, a partner a round
+        // behind): the silent ones are those whose tasks never ended, as every task that runs ends once Spark kills the
+        // stage's others.
+        for (int silent : membersThatNeverEnded(Math.min(stallNanos, ENDS_GRACE_NANOS))) {
+            String executor = executorOfMember.get(silent);
+            if (executor == null) continue;
+            notes.accept(String.format("epoch %d, step %d: member %d of the training stage (executor %s) stopped answering for %d s; asking Spark "
+                    + "to replace that executor", plan.epoch() + 1, plan.step() + 1, silent, executor, stallNanos / 1_000_000_000L));
+            // Spark's own kill-and-replace (not killExecutor, which lowers the executors the application asks for; private[spark] in Scala).
+            sc.sc().killAndReplaceExecutor(executor);
+            forgetBlocksOf(executor);
+        }
+    }
+
+    /** How long a failed launch's other tasks are given to end (Spark kills them; a task looks each second). */
+    private static final long ENDS_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /** The members of the failed launch whose tasks have not ended after {@code graceNanos}, waiting no longer once all have. */
+    private List<Integer> membersThatNeverEnded(long graceNanos) {
+        long until = System.nanoTime() + graceNanos;
+        while (endedMembers.size() < members && System.nanoTime() < until) {
+            try {
+                wait(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        List<Integer> never = new ArrayList<>();
+        for (int m = 0; m < members; m++) if (!endedMembers.contains(m)) never.add(m);
+        return never;
+    }
+
+    /**
+     * Spark forgets the cached blocks of an executor given up on: until it learns that the executor is gone (Spark's
+     * heartbeat timeout, or a lost worker's), it lists them, and a launch that needs one fetches it from a host that may
+     * not answer (cut off from the network: 2.5 minutes in the lab) before computing it from the source. An executor
+     * that was only paused registers its blocks again with its next heartbeat.
+     */
+    private static void forgetBlocksOf(String executor) {
+        org.apache.spark.SparkEnv.get().blockManager().master().removeExecutor(executor);
     }
 
     /**
@@ -257,6 +303,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             notes.accept(String.format("epoch %d, step %d: member %d of the training stage (executor %s) did not join its launch for %d s; "
                     + "asking Spark to replace that executor", plan.epoch() + 1, plan.step() + 1, member, executor, stallNanos / 1_000_000_000L));
             sc.sc().killAndReplaceExecutor(executor);
+            forgetBlocksOf(executor);
         }
     }
 
