@@ -115,6 +115,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private boolean driverPaused;
     private long launchedAt;
     private boolean replacedMissing;
+    /** When the executor of a member that never joined the current launch was replaced (0: none was). */
+    private long replacedAt;
     private final UnplacedLaunch unplaced;
     // The star's: its exchange, the sums of the step just completed, the last message sent and its bytes.
     private final StepExchange<Transport.Reply> star;
@@ -300,6 +302,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         for (int member : star != null ? star.missing() : ring.missing()) {
             String executor = executorOfMember.get(member);
             if (executor == null || sc.isLocal()) continue;
+            replacedAt = System.nanoTime();
             notes.accept(String.format("epoch %d, step %d: member %d of the training stage (executor %s) did not join its launch for %d s; "
                     + "asking Spark to replace that executor", plan.epoch() + 1, plan.step() + 1, member, executor, stallNanos / 1_000_000_000L));
             sc.sc().killAndReplaceExecutor(executor);
@@ -330,6 +333,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                 return;
             }
             if (!replacedMissing && now - launchedAt > stallNanos) replaceMissingMembers(plan);
+            else if (replacedAt != 0 && now - replacedAt > REPLACED_GRACE_NANOS) launchAgainWithoutTheReplaced(plan);
             if (now - waitingSince > WAITING_NOTE_NANOS && now - lastWaitingNote > WAITING_NOTE_NANOS) {
                 lastWaitingNote = now;
                 notes.accept(String.format("epoch %d, step %d: no word from the training stage's tasks for %d s; waiting (a member that "
@@ -466,6 +470,23 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     }
 
     /** Gives up a launch Spark cannot place ({@link UnplacedLaunch}) and launches the stage again with the slots there are. */
+    /**
+     * How long a launch may go on after the executor of a member that never joined was replaced. Spark fails the stage
+     * once the executor is gone, but one cut off from the network never says so: its task stays "running" until Spark's
+     * heartbeat timeout (120 s), unless the launch is given up.
+     */
+    private static final long REPLACED_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** Gives up a launch whose missing member's executor was replaced but never went, and launches again with the slots there are. */
+    private void launchAgainWithoutTheReplaced(StepPlan plan) {
+        notes.accept(String.format("epoch %d, step %d: the training stage still waits for the replaced executor %d s later (cut off from the "
+                + "network?); launching it again without it", plan.epoch() + 1, plan.step() + 1, REPLACED_GRACE_NANOS / 1_000_000_000L));
+        JavaFutureAction<List<Object>> waiting = stage;
+        stage = null;
+        waiting.cancel(true);
+        launch(plan);
+    }
+
     private void launchAgainWithTheSlotsThere(StepPlan plan) {
         LOG.warn("epoch {}, step {}: the training stage's {} tasks could not start for {} s (Spark has {} task slots: an executor was lost as "
                 + "the stage was submitted); launching it again with the slots there are", plan.epoch() + 1, plan.step() + 1, members,
@@ -532,6 +553,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         perform(star != null ? star.relaunch(members) : ring.relaunch(members)); // the first launch has nothing to refuse
         launchedAt = System.nanoTime();
         replacedMissing = false;
+        replacedAt = 0;
         driverPaused = false;
         unplaced.reset();
         int launch = star != null ? star.launch() : ring.launch();
