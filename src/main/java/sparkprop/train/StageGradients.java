@@ -109,10 +109,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private final org.apache.spark.scheduler.SparkListener tasks;
     private long waitingSince;
     private long lastWaitingNote;
-    /** When the loop last looked for what it waits for: a long gap since is time the driver itself did not run. */
-    private long lastLooked;
-    /** The driver did not run (its JVM stopped, or a pause) for longer than half the stall bound during the current launch. */
-    private boolean driverPaused;
+    /** Time the driver itself did not run (stopped, paused), told apart from tasks that did not answer. */
+    private final DriverPauses pauses;
     private long launchedAt;
     private boolean replacedMissing;
     /** When the executor of a member that never joined the current launch was replaced (0: none was). */
@@ -141,6 +139,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.stepsPerEpoch = stepsPerEpoch;
         this.maxAttempts = sc.getConf().getInt("spark.stage.maxConsecutiveAttempts", 4);
         this.stallNanos = sc.getConf().getTimeAsSeconds(STALL, "60s") * 1_000_000_000L;
+        this.pauses = new DriverPauses(stallNanos);
         this.topology = topology;
         this.stateEvery = stateEvery;
         this.notes = notes;
@@ -205,7 +204,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
                 launch(plan);
             }
             failures = 0;
-            waitingSince = lastLooked = System.nanoTime();
+            waitingSince = System.nanoTime();
+            pauses.waiting(waitingSince);
             while (!reports.containsKey(globalStep)) awaitOrRelaunch(plan);
             report = reports.remove(globalStep);
             stateCurrent = report.state().length > 0;
@@ -225,7 +225,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             completed = null;
             perform(star.open(global, plan.epoch(), plan.step(), params));
             failures = 0;
-            waitingSince = lastLooked = System.nanoTime();
+            waitingSince = System.nanoTime();
+            pauses.waiting(waitingSince);
             while (completed == null) awaitOrRelaunch(plan);
             sums = completed;
         }
@@ -238,7 +239,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
      * Spark's heartbeat timeout: a cluster manager replaces it, or the run goes on without it (elastic membership).
      */
     private void replaceSilentMember(Throwable cause, StepPlan plan) {
-        if (driverPaused) {
+        if (pauses.paused()) {
             // Its tasks gave up on the driver, or on a member that waited for the driver: none of them is to blame.
             notes.accept(String.format("epoch %d, step %d: the driver itself did not run for a while (its JVM stopped or paused), so the "
                     + "training stage's tasks gave up on it; launching the stage again", plan.epoch() + 1, plan.step() + 1));
@@ -319,14 +320,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             throw new IllegalStateException("interrupted while waiting for step " + (plan.step() + 1), e);
         }
         long now = System.nanoTime();
-        if (now - lastLooked > stallNanos / 2) {
-            // The driver did not run meanwhile: that time does not count against the tasks, and whatever they report about
-            // silence in it is the driver's doing.
-            driverPaused = true;
-            launchedAt += now - lastLooked;
-            waitingSince += now - lastLooked;
-        }
-        lastLooked = now;
+        long paused = pauses.looked(now);
+        // Time the driver did not run does not count against the tasks.
+        launchedAt += paused;
+        waitingSince += paused;
         if (!stage.isDone()) {
             if (!sc.isLocal() && unplaced.giveUp(now, !executorOfMember.isEmpty(), () -> TaskSlots.available(sc.sc()), members)) {
                 launchAgainWithTheSlotsThere(plan);
@@ -554,7 +551,6 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         launchedAt = System.nanoTime();
         replacedMissing = false;
         replacedAt = 0;
-        driverPaused = false;
         unplaced.reset();
         int launch = star != null ? star.launch() : ring.launch();
         if (ring != null) {
@@ -577,6 +573,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             sc.setLocalProperty("spark.job.interruptOnCancel", interrupt);
             sc.setLocalProperty(LAUNCH_PROPERTY, null);
         }
+        // The time a relaunch spent (waiting for lost slots, for a failed launch's tasks to end) is not a pause of the driver.
+        pauses.launched(System.nanoTime());
     }
 
     /** Lets go of the state the last launch started from (a broadcast). */
