@@ -100,12 +100,14 @@ public final class RingMember implements AutoCloseable {
     }
 
     private static final java.util.regex.Pattern SILENT = java.util.regex.Pattern.compile(
-            "(?:heard nothing from its left neighbour|its right neighbour|its partner) \\(member (\\d+)\\)");
+            "(?:heard nothing from its left neighbour|its right neighbour|its partner) \\(member \\d+\\)");
 
-    /** The member a ring member's failure message names as silent (it stopped answering), or -1 if the failure is another. */
-    public static int silentMember(String failure) {
-        java.util.regex.Matcher m = failure == null ? null : SILENT.matcher(failure);
-        return m != null && m.find() ? Integer.parseInt(m.group(1)) : -1;
+    /**
+     * Whether a ring member's failure message says another member stopped answering. Which one it names is not to be
+     * trusted: that member may itself have been waiting for another.
+     */
+    public static boolean reportsSilence(String failure) {
+        return failure != null && SILENT.matcher(failure).find();
     }
 
     /** Where the other members send ("" in a ring of one). */

@@ -247,7 +247,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         }
         boolean silence = false;
         for (Throwable t = cause; t != null && !silence; t = t.getCause() == t ? null : t.getCause()) {
-            silence = sparkprop.collective.RingMember.silentMember(t.getMessage()) >= 0;
+            silence = sparkprop.collective.RingMember.reportsSilence(t.getMessage());
         }
         if (!silence || sc.isLocal()) return;
         // The member a failure names may itself have been waiting for another (a ring's neighbour, a partner a round
@@ -258,9 +258,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             if (executor == null) continue;
             notes.accept(String.format("epoch %d, step %d: member %d of the training stage (executor %s) stopped answering for %d s; asking Spark "
                     + "to replace that executor", plan.epoch() + 1, plan.step() + 1, silent, executor, stallNanos / 1_000_000_000L));
-            // Spark's own kill-and-replace (not killExecutor, which lowers the executors the application asks for; private[spark] in Scala).
-            sc.sc().killAndReplaceExecutor(executor);
-            forgetBlocksOf(executor);
+            replace(executor);
         }
     }
 
@@ -284,12 +282,14 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     }
 
     /**
-     * Spark forgets the cached blocks of an executor given up on: until it learns that the executor is gone (Spark's
-     * heartbeat timeout, or a lost worker's), it lists them, and a launch that needs one fetches it from a host that may
-     * not answer (cut off from the network: 2.5 minutes in the lab) before computing it from the source. An executor
-     * that was only paused registers its blocks again with its next heartbeat.
+     * Gives up on an executor: Spark's own kill-and-replace (not killExecutor, which lowers the executors the application
+     * asks for; private[spark] in Scala), and its cached blocks forgotten at once. Until Spark learns that the executor is
+     * gone (its heartbeat timeout, or a lost worker's) it lists them, and a launch that needs one fetches it from a host
+     * that may not answer (cut off from the network: 2.5 minutes in the lab) before computing it from the source. An
+     * executor that was only paused registers its blocks again with its next heartbeat.
      */
-    private static void forgetBlocksOf(String executor) {
+    private void replace(String executor) {
+        sc.sc().killAndReplaceExecutor(executor);
         org.apache.spark.SparkEnv.get().blockManager().master().removeExecutor(executor);
     }
 
@@ -306,8 +306,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             replacedAt = System.nanoTime();
             notes.accept(String.format("epoch %d, step %d: member %d of the training stage (executor %s) did not join its launch for %d s; "
                     + "asking Spark to replace that executor", plan.epoch() + 1, plan.step() + 1, member, executor, stallNanos / 1_000_000_000L));
-            sc.sc().killAndReplaceExecutor(executor);
-            forgetBlocksOf(executor);
+            replace(executor);
         }
     }
 
@@ -466,7 +465,6 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         server.close();
     }
 
-    /** Gives up a launch Spark cannot place ({@link UnplacedLaunch}) and launches the stage again with the slots there are. */
     /**
      * How long a launch may go on after the executor of a member that never joined was replaced. Spark fails the stage
      * once the executor is gone, but one cut off from the network never says so: its task stays "running" until Spark's
@@ -478,20 +476,23 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private void launchAgainWithoutTheReplaced(StepPlan plan) {
         notes.accept(String.format("epoch %d, step %d: the training stage still waits for the replaced executor %d s later (cut off from the "
                 + "network?); launching it again without it", plan.epoch() + 1, plan.step() + 1, REPLACED_GRACE_NANOS / 1_000_000_000L));
-        JavaFutureAction<List<Object>> waiting = stage;
-        stage = null;
-        waiting.cancel(true);
-        launch(plan);
+        launchAgain(plan, false);
     }
 
+    /** Gives up a launch Spark cannot place ({@link UnplacedLaunch}) and launches the stage again with the slots there are. */
     private void launchAgainWithTheSlotsThere(StepPlan plan) {
         LOG.warn("epoch {}, step {}: the training stage's {} tasks could not start for {} s (Spark has {} task slots: an executor was lost as "
                 + "the stage was submitted); launching it again with the slots there are", plan.epoch() + 1, plan.step() + 1, members,
                 elasticWaitNanos / 1_000_000_000L, TaskSlots.available(sc.sc()));
-        JavaFutureAction<List<Object>> unplacedStage = stage;
+        launchAgain(plan, true);
+    }
+
+    /** Cancels the current launch, which has not ended, and launches the stage again ({@code waited}: see {@link #launch(StepPlan, boolean)}). */
+    private void launchAgain(StepPlan plan, boolean waited) {
+        JavaFutureAction<List<Object>> givenUp = stage;
         stage = null;
-        unplacedStage.cancel(true);
-        launch(plan, true);
+        givenUp.cancel(true);
+        launch(plan, waited);
     }
 
     /**

@@ -2,6 +2,7 @@ package sparkprop.collective;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,6 +125,9 @@ class RingMemberTest {
             lonely.connect(List.of(lonely.address(), silent.address()), AllReduce.RING);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> lonely.allReduce(0, new long[8]));
             assertEquals("member 0 heard nothing from its left neighbour (member 1) for 1 s in step 0", e.getMessage());
+            // The driver tells such a failure from others by its words.
+            assertTrue(RingMember.reportsSilence(e.getMessage()));
+            assertFalse(RingMember.reportsSilence("member 0 expected Partial of step 3, round 0 and got a second Partial of step 3, round 0"));
         }
         // A killed task stops waiting at the next check.
         try (RingMember killed = new RingMember(network, "h", TOKEN, 0, 0, chunks, () -> {
