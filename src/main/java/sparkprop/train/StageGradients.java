@@ -111,6 +111,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private long lastWaitingNote;
     /** Time the driver itself did not run (stopped, paused), told apart from tasks that did not answer. */
     private final DriverPauses pauses;
+    /** The driver's paused time that the waiting loop has already left out of launchedAt and waitingSince. */
+    private long pausesSeen;
     private long launchedAt;
     private boolean replacedMissing;
     /** When the executor of a member that never joined the current launch was replaced (0: none was). */
@@ -139,7 +141,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.stepsPerEpoch = stepsPerEpoch;
         this.maxAttempts = sc.getConf().getInt("spark.stage.maxConsecutiveAttempts", 4);
         this.stallNanos = sc.getConf().getTimeAsSeconds(STALL, "60s") * 1_000_000_000L;
-        this.pauses = new DriverPauses(stallNanos);
+        this.pauses = DriverPauses.watching(stallNanos);
         this.topology = topology;
         this.stateEvery = stateEvery;
         this.notes = notes;
@@ -205,7 +207,6 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             }
             failures = 0;
             waitingSince = System.nanoTime();
-            pauses.waiting(waitingSince);
             while (!reports.containsKey(globalStep)) awaitOrRelaunch(plan);
             report = reports.remove(globalStep);
             stateCurrent = report.state().length > 0;
@@ -226,7 +227,6 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             perform(star.open(global, plan.epoch(), plan.step(), params));
             failures = 0;
             waitingSince = System.nanoTime();
-            pauses.waiting(waitingSince);
             while (completed == null) awaitOrRelaunch(plan);
             sums = completed;
         }
@@ -319,8 +319,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             throw new IllegalStateException("interrupted while waiting for step " + (plan.step() + 1), e);
         }
         long now = System.nanoTime();
-        long paused = pauses.looked(now);
+        pauses.looked(now);
         // Time the driver did not run does not count against the tasks.
+        long paused = pauses.pausedNanos() - pausesSeen;
+        pausesSeen += paused;
         launchedAt += paused;
         waitingSince += paused;
         if (!stage.isDone()) {
@@ -463,6 +465,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         dropStart();
         sc.sc().removeSparkListener(tasks);
         server.close();
+        pauses.close();
     }
 
     /**
@@ -549,7 +552,6 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private void launch(StepPlan plan, boolean waited) {
         chooseMembers(plan, waited);
         perform(star != null ? star.relaunch(members) : ring.relaunch(members)); // the first launch has nothing to refuse
-        launchedAt = System.nanoTime();
         replacedMissing = false;
         replacedAt = 0;
         unplaced.reset();
@@ -574,8 +576,10 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             sc.setLocalProperty("spark.job.interruptOnCancel", interrupt);
             sc.setLocalProperty(LAUNCH_PROPERTY, null);
         }
-        // The time a relaunch spent (waiting for lost slots, for a failed launch's tasks to end) is not a pause of the driver.
-        pauses.launched(System.nanoTime());
+        // Its members can join from now; a pause of the driver before (even within this method) is not this launch's.
+        launchedAt = System.nanoTime();
+        pauses.launched(launchedAt);
+        pausesSeen = pauses.pausedNanos();
     }
 
     /** Lets go of the state the last launch started from (a broadcast). */

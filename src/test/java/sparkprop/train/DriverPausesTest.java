@@ -12,46 +12,75 @@ class DriverPausesTest {
     static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
     @Test
-    void aDriverThatLooksEvery50msNeverPaused() {
-        DriverPauses pauses = new DriverPauses(BOUND);
+    void aDriverThatLooksEvery20msNeverPaused() {
+        DriverPauses pauses = new DriverPauses(BOUND, 0);
         pauses.launched(0);
-        for (long t = 50 * MS; t < 60_000 * MS; t += 50 * MS) assertEquals(0, pauses.looked(t));
+        for (long t = 20 * MS; t < 60_000 * MS; t += 20 * MS) pauses.looked(t);
         assertFalse(pauses.paused());
+        assertEquals(0, pauses.pausedNanos());
     }
 
     @Test
-    void aGapBeyondHalfTheBoundIsThePausedTimeAndMarksTheLaunch() {
-        DriverPauses pauses = new DriverPauses(BOUND);
+    void aGapBeyondHalfTheBoundIsPausedTimeAndMarksTheLaunch() {
+        DriverPauses pauses = new DriverPauses(BOUND, 0);
         pauses.launched(0);
-        assertEquals(0, pauses.looked(50 * MS));
-        assertEquals(0, pauses.looked(5_050 * MS), "exactly half the bound is not a pause");
-        assertEquals(6_000 * MS, pauses.looked(11_050 * MS));
+        pauses.looked(20 * MS);
+        pauses.looked(5_020 * MS);
+        assertEquals(0, pauses.pausedNanos(), "exactly half the bound is not a pause");
+        pauses.looked(11_020 * MS);
+        assertEquals(6_000 * MS, pauses.pausedNanos());
         assertTrue(pauses.paused());
-        assertEquals(0, pauses.looked(11_100 * MS), "the clock goes on from the look after the pause");
+        pauses.looked(11_040 * MS);
+        assertEquals(6_000 * MS, pauses.pausedNanos(), "the clock goes on from the look after the pause");
+        pauses.looked(20_000 * MS);
+        assertEquals(14_960 * MS, pauses.pausedNanos(), "pauses add up");
         assertTrue(pauses.paused(), "the launch stays marked");
     }
 
     @Test
-    void aRelaunchThatWaitedLongForSlotsIsNoPause() {
-        DriverPauses pauses = new DriverPauses(BOUND);
+    void aPauseBeforeALaunchIsNotItsOwnEvenWhenTheLaunchSeesItFirst() {
+        DriverPauses pauses = new DriverPauses(BOUND, 0);
         pauses.launched(0);
         pauses.looked(7_000 * MS); // a pause in the first launch
         assertTrue(pauses.paused());
-        // The relaunch waited 30 s for lost task slots to come back, then launched: that wait is the driver's own work.
-        pauses.launched(37_000 * MS);
+        pauses.launched(7_010 * MS);
         assertFalse(pauses.paused(), "a new launch is judged afresh");
-        assertEquals(0, pauses.looked(37_050 * MS));
+        // Stopped while it submitted the next launch: the launch's own look sees the gap before the watching thread does.
+        pauses.launched(15_000 * MS);
+        assertEquals(14_990 * MS, pauses.pausedNanos());
+        assertFalse(pauses.paused(), "the pause ended before the launch was made");
+        pauses.looked(15_020 * MS);
         assertFalse(pauses.paused());
     }
 
     @Test
-    void workOfTheDriversOwnBetweenStepsIsNoPause() {
-        DriverPauses pauses = new DriverPauses(BOUND);
+    void workOfTheDriversOwnIsNoPauseWhileTheWatchGoesOn() {
+        DriverPauses pauses = new DriverPauses(BOUND, 0);
         pauses.launched(0);
-        pauses.looked(50 * MS);
-        // A checkpoint written between two steps took 8 s; the driver then waits for the next step.
-        pauses.waiting(8_050 * MS);
-        assertEquals(0, pauses.looked(8_100 * MS));
+        // A checkpoint written between two steps takes 8 s, or a relaunch waits 30 s for lost task slots: the watching
+        // thread looks meanwhile, as do the driver's network threads that answer the tasks.
+        for (long t = 20 * MS; t <= 30_000 * MS; t += 20 * MS) pauses.looked(t);
         assertFalse(pauses.paused());
+        assertEquals(0, pauses.pausedNanos());
+    }
+
+    @Test
+    void aLookFromAnotherThreadThatReadTheClockEarlierChangesNothing() {
+        DriverPauses pauses = new DriverPauses(BOUND, 0);
+        pauses.looked(9_000 * MS); // the waiting loop, just after a pause
+        pauses.looked(8_990 * MS); // the watching thread, which read the clock before it
+        assertEquals(9_000 * MS, pauses.pausedNanos());
+        pauses.looked(9_020 * MS);
+        assertEquals(9_000 * MS, pauses.pausedNanos());
+    }
+
+    @Test
+    void theWatchingThreadSeesARunningJvmAsNeverPaused() throws Exception {
+        try (DriverPauses pauses = DriverPauses.watching(BOUND)) {
+            pauses.launched(System.nanoTime());
+            TimeUnit.MILLISECONDS.sleep(200);
+            assertFalse(pauses.paused());
+            assertEquals(0, pauses.pausedNanos());
+        }
     }
 }
