@@ -11,17 +11,23 @@ package sparkprop.collective;
  *     2005): 2 log2 N rounds, each with a partner (the member whose number differs in one bit); N a
  *     power of two. The lab measured a round at a few milliseconds on its throttled hosts, so at 8
  *     members the 6 rounds against the ring's 14 are most of the difference.</li>
+ * <li>{@code DIRECT}: 2 rounds whatever N. A reduce-scatter in one round (each member sends chunk c
+ *     of its sums straight to member c, all at once), then an all-gather in one (each sends its
+ *     chunk's total to every other). Each round waits on every other member at once, so a member
+ *     waits once a round for the slowest rather than for a chain of partners that each waited; it
+ *     takes N - 1 connections a member, and a link receives from N - 1 senders at once.</li>
  * </ul>
  * The sums are exact whole numbers, so either gives the same bits.
  */
 public enum AllReduce {
-    RING, HALVING_DOUBLING;
+    RING, HALVING_DOUBLING, DIRECT;
 
     /**
-     * The all-reduce for {@code members} under {@code setting} ({@code auto}, {@code ring} or {@code
-     * halving-doubling}): halving-doubling where the members are a power of two of at least 4 (at 2 the
-     * two are the same exchange), unless the setting is {@code ring}; the ring elsewhere, where
-     * halving-doubling does not apply.
+     * The all-reduce for {@code members} under {@code setting} ({@code auto}, {@code ring}, {@code
+     * halving-doubling} or {@code direct}): halving-doubling where the members are a power of two of at
+     * least 4 (at 2 the three are the same exchange), unless the setting is {@code ring} or {@code
+     * direct}; the ring elsewhere, where halving-doubling does not apply. {@code direct} runs among any
+     * number of at least 2.
      *
      * @throws IllegalArgumentException for another setting
      */
@@ -30,12 +36,13 @@ public enum AllReduce {
         return switch (setting) {
             case "auto", "halving-doubling" -> halvable ? HALVING_DOUBLING : RING;
             case "ring" -> RING;
-            default -> throw new IllegalArgumentException(setting + ": expected auto, ring or halving-doubling");
+            case "direct" -> members >= 2 ? DIRECT : RING;
+            default -> throw new IllegalArgumentException(setting + ": expected auto, ring, halving-doubling or direct");
         };
     }
 
-    /** Whether this all-reduce can run among {@code members}: the ring among any, halving-doubling among a power of two. */
+    /** Whether this all-reduce can run among {@code members}: the ring and direct among any, halving-doubling among a power of two. */
     public boolean runsAmong(int members) {
-        return this == RING ? members >= 1 : Integer.bitCount(members) == 1;
+        return this == HALVING_DOUBLING ? Integer.bitCount(members) == 1 : members >= 1;
     }
 }

@@ -100,7 +100,7 @@ public final class RingMember implements AutoCloseable {
     }
 
     private static final java.util.regex.Pattern SILENT = java.util.regex.Pattern.compile(
-            "(?:heard nothing from its left neighbour|its right neighbour|its partner) \\(member \\d+\\)");
+            "(?:heard nothing from its left neighbour|its right neighbour|its partner|its peer) \\(member \\d+\\)");
 
     /**
      * Whether a ring member's failure message says another member stopped answering. Which one it names is not to be
@@ -131,6 +131,7 @@ public final class RingMember implements AutoCloseable {
         if (!allReduce.runsAmong(n)) throw new IllegalArgumentException(allReduce + " among " + n + " members, not a power of two");
         this.allReduce = allReduce;
         if (allReduce == AllReduce.RING) connectTo((member + 1) % n, addresses);
+        else if (allReduce == AllReduce.DIRECT) for (int k = 1; k < n; k++) connectTo((member + k) % n, addresses);
         else for (int half = n / 2; half >= 1; half /= 2) connectTo(member ^ half, addresses);
     }
 
@@ -154,7 +155,11 @@ public final class RingMember implements AutoCloseable {
         // Acknowledgements are awaited once, after the last round, not in each: a connection delivers in order, and a
         // round then costs one transfer, not a transfer and a round trip.
         java.util.List<Sent> sent = new java.util.ArrayList<>();
-        if (allReduce == AllReduce.RING) ring(step, values, sent); else halvingDoubling(step, values, sent);
+        switch (allReduce) {
+            case RING -> ring(step, values, sent);
+            case HALVING_DOUBLING -> halvingDoubling(step, values, sent);
+            case DIRECT -> direct(step, values, sent);
+        }
         for (Sent s : sent) awaitSent(s);
     }
 
@@ -211,6 +216,34 @@ public final class RingMember implements AutoCloseable {
         }
     }
 
+    /**
+     * Two rounds: chunk c of every member's sums goes straight to member c, which adds them; then each member's total of
+     * its chunk goes to every other. A message's round is its sender's number, so that the N - 1 messages of a phase are
+     * told apart; one that comes before those awaited first is kept, and whole-number sums do not depend on the order.
+     */
+    private void direct(long step, long[] values, java.util.List<Sent> sent) {
+        int n = chunks.members(), from = chunks.from(member), size = chunks.size(member);
+        for (int k = 1; k < n; k++) {
+            int to = (member + k) % n;
+            sent.add(send(to, new Message.Partial(token, launch, step, member, PackedLongs.encode(values, chunks.from(to), chunks.to(to)))));
+        }
+        for (int k = 1; k < n; k++) {
+            int other = Math.floorMod(member - k, n);
+            byte[] in = ((Message.Partial) await(step, other, Message.Partial.class, other)).packed();
+            int end = PackedLongs.addInto(in, 0, size, values, from);
+            if (end != in.length) throw new IllegalStateException("member " + other + " sent " + in.length + " bytes of sums where " + end + " were due");
+        }
+        byte[] total = PackedLongs.encode(values, from, chunks.to(member));
+        for (int k = 1; k < n; k++) sent.add(send((member + k) % n, new Message.Gathered(token, launch, step, member, total)));
+        for (int k = 1; k < n; k++) {
+            int other = Math.floorMod(member - k, n);
+            byte[] in = ((Message.Gathered) await(step, other, Message.Gathered.class, other)).packed();
+            java.util.Arrays.fill(values, chunks.from(other), chunks.to(other), 0L);
+            int end = PackedLongs.addInto(in, 0, chunks.size(other), values, chunks.from(other));
+            if (end != in.length) throw new IllegalStateException("member " + other + " sent " + in.length + " bytes of totals where " + end + " were due");
+        }
+    }
+
     private static byte[] concat(byte[] first, byte[] second) {
         byte[] out = java.util.Arrays.copyOf(first, first.length + second.length);
         System.arraycopy(second, 0, out, first.length, second.length);
@@ -239,7 +272,11 @@ public final class RingMember implements AutoCloseable {
 
     /** "its left neighbour (member 3)", "its right neighbour (member 5)" or "its partner (member 6)", for messages. */
     private String describe(int other, boolean sending) {
-        String who = allReduce == AllReduce.HALVING_DOUBLING ? "its partner" : sending ? "its right neighbour" : "its left neighbour";
+        String who = switch (allReduce) {
+            case HALVING_DOUBLING -> "its partner";
+            case DIRECT -> "its peer";
+            case RING -> sending ? "its right neighbour" : "its left neighbour";
+        };
         return who + " (member " + other + ")";
     }
 

@@ -110,7 +110,15 @@ class RingExchangeTest {
             for (int m = 0; m < 3; m++) told = four.receive(new Message.Join(TOKEN, 1, m, "h:" + m), "m" + m);
             assertEquals(AllReduce.RING, ((Message.Ring) ((Action.Send<String>) told.get(0)).message()).allReduce(), setting);
         }
-        assertEquals("tree: expected auto, ring or halving-doubling",
+        // Direct where it is asked for, at any count.
+        RingExchange<String> direct = new RingExchange<>(TOKEN, 4, "direct");
+        List<Action<String>> told = List.of();
+        for (int m = 0; m < 4; m++) told = direct.receive(new Message.Join(TOKEN, 0, m, "h:" + m), "m" + m);
+        assertEquals(AllReduce.DIRECT, ((Message.Ring) ((Action.Send<String>) told.get(0)).message()).allReduce());
+        direct.relaunch(3);
+        for (int m = 0; m < 3; m++) told = direct.receive(new Message.Join(TOKEN, 1, m, "h:" + m), "m" + m);
+        assertEquals(AllReduce.DIRECT, ((Message.Ring) ((Action.Send<String>) told.get(0)).message()).allReduce());
+        assertEquals("tree: expected auto, ring, halving-doubling or direct",
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new RingExchange<>(TOKEN, 4, "tree")).getMessage());
     }
 

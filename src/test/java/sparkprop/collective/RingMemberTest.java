@@ -35,6 +35,49 @@ class RingMemberTest {
         for (int n : new int[]{2, 4, 8, 16}) exactAndTheSame(n, AllReduce.HALVING_DOUBLING);
     }
 
+    @Test
+    void directGivesTheRingsTotalsForAnyMemberCount() throws Exception {
+        for (int n : new int[]{2, 3, 5, 8, 16}) exactAndTheSame(n, AllReduce.DIRECT);
+    }
+
+    /**
+     * In a direct all-reduce every member hears from every other at once, in any order: member 0 awaits member 3 first
+     * (its sums come last here, member 3 starting only once member 0 has heard two others), so the others' sums must be
+     * kept until then, and the totals are still exact.
+     */
+    @Test
+    void directKeepsTheSumsThatComeBeforeTheOnesAwaited() throws Exception {
+        int n = 4, length = 64;
+        List<long[]> totals = runGroup(n, new Chunks(length, n), AllReduce.DIRECT, (member, all) -> {
+            long[] mine = new long[length];
+            java.util.Arrays.fill(mine, member + 1);
+            if (member == 3) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (all.get(0).heard() < 2) {
+                    assertTrue(System.nanoTime() < deadline, "members 1 and 2's sums never reached member 0");
+                    Thread.onSpinWait();
+                }
+            }
+            all.get(member).allReduce(0, mine);
+            return mine;
+        });
+        for (long[] t : totals) for (long v : t) assertEquals(1 + 2 + 3 + 4, v);
+    }
+
+    @Test
+    void aSilentPeerOfADirectAllReduceIsNamed() {
+        InMemoryTransport network = new InMemoryTransport();
+        Chunks chunks = new Chunks(9, 3);
+        try (RingMember lonely = new RingMember(network, "h", TOKEN, 0, 0, chunks, () -> { }, TimeUnit.MILLISECONDS.toNanos(1500));
+             RingMember silent = new RingMember(network, "h", TOKEN, 0, 1, chunks, () -> { }, STALL);
+             RingMember quiet = new RingMember(network, "h", TOKEN, 0, 2, chunks, () -> { }, STALL)) {
+            lonely.connect(List.of(lonely.address(), silent.address(), quiet.address()), AllReduce.DIRECT);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> lonely.allReduce(0, new long[9]));
+            assertEquals("member 0 heard nothing from its peer (member 2) for 1 s in step 0", e.getMessage());
+            assertTrue(RingMember.reportsSilence(e.getMessage()));
+        }
+    }
+
     /**
      * A partner a round ahead sends before this member is ready for it: member 2 starts only once member 0 (whose first
      * partner is 2) has heard member 1's second-round sums, so member 0 must keep them, and still ends with the exact

@@ -104,7 +104,7 @@ class LocalModesTest {
         }
         sparkprop.core.BadInputException bad = org.junit.jupiter.api.Assertions.assertThrows(sparkprop.core.BadInputException.class,
                 () -> trainWith("local[4]", data, conf -> conf.set("spark.sparkprop.exchange.allReduce", "tree"), Sync.STAGE, settings));
-        assertEquals("spark.sparkprop.exchange.allReduce=tree: expected auto, ring or halving-doubling", bad.getMessage());
+        assertEquals("spark.sparkprop.exchange.allReduce=tree: expected auto, ring, halving-doubling or direct", bad.getMessage());
     }
 
     /** The same where the members share the JVM and add their sums in shared memory, one of them updating the one state. */
