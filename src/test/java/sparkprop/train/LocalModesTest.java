@@ -97,7 +97,7 @@ class LocalModesTest {
         String[] settings = {"layers", "64,20,10", "shards", "8", "batch-size", "40", "epochs", "2", "seed", "9", "dropout", "0.2",
                 "partitions", "4"};
         float[] jobs = trainWith("local[4]", data, conf -> { }, Sync.JOBS, settings);
-        for (String allReduce : new String[]{"auto", "ring"}) {
+        for (String allReduce : new String[]{"auto", "ring", "direct"}) {
             float[] ring = trainWith("local[4]", data, conf -> conf.set("spark.sparkprop.exchange", "ring").set("spark.sparkprop.exchange.inProcess", "false")
                     .set("spark.sparkprop.exchange.allReduce", allReduce), Sync.STAGE, settings);
             assertArrayEquals(jobs, ring, allReduce);
