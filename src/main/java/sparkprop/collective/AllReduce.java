@@ -24,20 +24,19 @@ public enum AllReduce {
 
     /**
      * The all-reduce for {@code members} under {@code setting} ({@code auto}, {@code ring}, {@code
-     * halving-doubling} or {@code direct}). {@code auto}: direct from 8 to 16 members (measured in the
-     * lab at 8: the compute-heavy step 22% shorter than halving-doubling's, the default net's the same;
-     * beyond 16 a member's N - 1 connections and a link's N - 1 senders at once are untried), else
-     * halving-doubling where the members are a power of two of at least 4 (at 2 all three are the same
-     * exchange), else the ring. {@code halving-doubling} where it applies, else the ring; {@code ring}
-     * always; {@code direct} among any number of at least 2.
+     * halving-doubling} or {@code direct}). {@code auto} and {@code halving-doubling}: halving-doubling
+     * where the members are a power of two of at least 4 (at 2 all three are the same exchange), else the
+     * ring; {@code ring} always; {@code direct} among any number of at least 2. Direct is not the default:
+     * in the lab at 8 hosts it was ahead of halving-doubling in three paired runs of the compute-heavy net
+     * by 2% to 29%, within the runs' noise, and the same for the default net; a member's N - 1
+     * connections and a link's N - 1 senders at once are untried beyond 8.
      *
      * @throws IllegalArgumentException for another setting
      */
     public static AllReduce of(String setting, int members) {
         boolean halvable = members >= 4 && HALVING_DOUBLING.runsAmong(members);
         return switch (setting) {
-            case "auto" -> members >= 8 && members <= 16 ? DIRECT : halvable ? HALVING_DOUBLING : RING;
-            case "halving-doubling" -> halvable ? HALVING_DOUBLING : RING;
+            case "auto", "halving-doubling" -> halvable ? HALVING_DOUBLING : RING;
             case "ring" -> RING;
             case "direct" -> members >= 2 ? DIRECT : RING;
             default -> throw new IllegalArgumentException(setting + ": expected auto, ring, halving-doubling or direct");

@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <p>A launch goes: every member {@code Join}s with the address it listens on; once all have,
  * each is told every member's address and the all-reduce to run ({@code Ring}, {@link
- * AllReduce#of}: by default direct from 8 to 16 members, halving-doubling for a power of two of at least 4 otherwise). Then only the reporter (member 0) talks to the
+ * AllReduce#of}: by default halving-doubling where the launch's members are a power of two of at least 4). Then only the reporter (member 0) talks to the
  * driver: after each step a {@code Report} of its totals, with the state after the step where the
  * driver asked for it, answered by {@code Ack}. Messages without the run's token, of another launch,
  * from another member than the reporter, a second join, a report before the ring is complete or

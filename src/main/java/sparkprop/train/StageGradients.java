@@ -72,9 +72,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
      */
     static final String ELASTIC_WAIT = "spark.sparkprop.elastic.waitSeconds";
     /**
-     * How a ring's members add their sums ({@link sparkprop.collective.AllReduce}): {@code auto} (the default: direct
-     * from 8 to 16 members, else halving-doubling where a launch's members are a power of two of at least 4, else the
-     * ring), {@code ring}, {@code halving-doubling} (where it applies; the ring elsewhere) or {@code direct}. The same
+     * How a ring's members add their sums ({@link sparkprop.collective.AllReduce}): {@code auto} (the default:
+     * halving-doubling where a launch's members are a power of two of at least 4, else the ring), {@code ring}, {@code halving-doubling} (where it applies; the ring elsewhere) or {@code direct}. The same
      * bits every way.
      */
     static final String ALL_REDUCE = "spark.sparkprop.exchange.allReduce";

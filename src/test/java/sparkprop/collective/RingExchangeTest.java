@@ -110,13 +110,10 @@ class RingExchangeTest {
             for (int m = 0; m < 3; m++) told = four.receive(new Message.Join(TOKEN, 1, m, "h:" + m), "m" + m);
             assertEquals(AllReduce.RING, ((Message.Ring) ((Action.Send<String>) told.get(0)).message()).allReduce(), setting);
         }
-        // Auto: direct from 8 to 16 members, halving-doubling above for a power of two.
-        assertEquals(AllReduce.DIRECT, AllReduce.of("auto", 8));
-        assertEquals(AllReduce.DIRECT, AllReduce.of("auto", 12));
-        assertEquals(AllReduce.DIRECT, AllReduce.of("auto", 16));
-        assertEquals(AllReduce.HALVING_DOUBLING, AllReduce.of("auto", 32));
-        assertEquals(AllReduce.RING, AllReduce.of("auto", 24));
-        assertEquals(AllReduce.HALVING_DOUBLING, AllReduce.of("halving-doubling", 8));
+        // Auto: halving-doubling for a power of two, the ring elsewhere, direct only where asked for.
+        assertEquals(AllReduce.HALVING_DOUBLING, AllReduce.of("auto", 8));
+        assertEquals(AllReduce.RING, AllReduce.of("auto", 12));
+        assertEquals(AllReduce.DIRECT, AllReduce.of("direct", 12));
         // Direct where it is asked for, at any count.
         RingExchange<String> direct = new RingExchange<>(TOKEN, 4, "direct");
         List<Action<String>> told = List.of();
