@@ -47,21 +47,7 @@ class RingMemberTest {
      */
     @Test
     void directKeepsTheSumsThatComeBeforeTheOnesAwaited() throws Exception {
-        int n = 4, length = 64;
-        List<long[]> totals = runGroup(n, new Chunks(length, n), AllReduce.DIRECT, (member, all) -> {
-            long[] mine = new long[length];
-            java.util.Arrays.fill(mine, member + 1);
-            if (member == 3) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (all.get(0).heard() < 2) {
-                    assertTrue(System.nanoTime() < deadline, "members 1 and 2's sums never reached member 0");
-                    Thread.onSpinWait();
-                }
-            }
-            all.get(member).allReduce(0, mine);
-            return mine;
-        });
-        for (long[] t : totals) for (long v : t) assertEquals(1 + 2 + 3 + 4, v);
+        exactWithALateMember(AllReduce.DIRECT, 3, 2, "members 1 and 2's sums never reached member 0");
     }
 
     @Test
@@ -85,14 +71,22 @@ class RingMemberTest {
      */
     @Test
     void sumsThatComeBeforeTheirRoundAreKeptUntilThen() throws Exception {
+        exactWithALateMember(AllReduce.HALVING_DOUBLING, 2, 1, "member 1's second-round sums never reached member 0");
+    }
+
+    /**
+     * Four members add 1, 2, 3 and 4 everywhere; member {@code late} starts only once member 0 has heard {@code heard}
+     * messages (which {@code never} names if they do not come), and every member still ends with the exact totals.
+     */
+    private static void exactWithALateMember(AllReduce allReduce, int late, int heard, String never) throws Exception {
         int n = 4, length = 64;
-        List<long[]> totals = runGroup(n, new Chunks(length, n), AllReduce.HALVING_DOUBLING, (member, all) -> {
+        List<long[]> totals = runGroup(n, new Chunks(length, n), allReduce, (member, all) -> {
             long[] mine = new long[length];
             java.util.Arrays.fill(mine, member + 1);
-            if (member == 2) {
+            if (member == late) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (all.get(0).heard() == 0) {
-                    assertTrue(System.nanoTime() < deadline, "member 1's second-round sums never reached member 0");
+                while (all.get(0).heard() < heard) {
+                    assertTrue(System.nanoTime() < deadline, never);
                     Thread.onSpinWait();
                 }
             }
