@@ -141,7 +141,6 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         this.stepsPerEpoch = stepsPerEpoch;
         this.maxAttempts = sc.getConf().getInt("spark.stage.maxConsecutiveAttempts", 4);
         this.stallNanos = sc.getConf().getTimeAsSeconds(STALL, "60s") * 1_000_000_000L;
-        this.pauses = DriverPauses.watching(stallNanos);
         this.topology = topology;
         this.stateEvery = stateEvery;
         this.notes = notes;
@@ -178,6 +177,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             }
         };
         sc.sc().addSparkListener(tasks);
+        this.pauses = DriverPauses.watching(stallNanos); // last: a constructor that failed earlier leaves no thread behind
     }
 
     /** The local property that marks a launch's job, so its tasks' executors can be told apart (not the token, which is secret). */
