@@ -17,7 +17,7 @@ package sparkprop.collective;
  *     waits once a round for the slowest rather than for a chain of partners that each waited; it
  *     takes N - 1 connections a member, and a link receives from N - 1 senders at once.</li>
  * </ul>
- * The sums are exact whole numbers, so either gives the same bits.
+ * The sums are exact whole numbers, so each gives the same bits.
  */
 public enum AllReduce {
     RING, HALVING_DOUBLING, DIRECT;

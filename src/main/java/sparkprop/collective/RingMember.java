@@ -178,8 +178,7 @@ public final class RingMember implements AutoCloseable {
             int receive = Math.floorMod(member - round, n);
             sent.add(send(right, new Message.Gathered(token, launch, step, round, pass)));
             Message.Gathered in = (Message.Gathered) await(step, round, Message.Gathered.class, left);
-            java.util.Arrays.fill(values, chunks.from(receive), chunks.to(receive), 0L);
-            PackedLongs.addInto(in.packed(), 0, chunks.size(receive), values, chunks.from(receive));
+            setChunk(in.packed(), 0, receive, values);
             pass = in.packed();
         }
     }
@@ -194,8 +193,8 @@ public final class RingMember implements AutoCloseable {
             sent.add(send(partner, new Message.Partial(token, launch, step, round,
                     PackedLongs.encode(values, chunks.from(give), chunks.from(give + half)))));
             byte[] in = ((Message.Partial) await(step, round, Message.Partial.class, partner)).packed();
-            int from = chunks.from(keep), end = PackedLongs.addInto(in, 0, chunks.from(keep + half) - from, values, from);
-            if (end != in.length) throw new IllegalStateException("member " + partner + " sent " + in.length + " bytes of sums where " + end + " were due");
+            int from = chunks.from(keep);
+            whole(in, PackedLongs.addInto(in, 0, chunks.from(keep + half) - from, values, from), partner, "sums");
             lo = keep;
         }
         // Recursive doubling: the partners swap what they hold, [lo, lo + half) each, chunk by chunk as each owner packed it.
@@ -206,11 +205,8 @@ public final class RingMember implements AutoCloseable {
             sent.add(send(partner, new Message.Gathered(token, launch, step, round, held)));
             byte[] in = ((Message.Gathered) await(step, round, Message.Gathered.class, partner)).packed();
             int at = 0;
-            for (int c = theirs; c < theirs + half; c++) {
-                java.util.Arrays.fill(values, chunks.from(c), chunks.to(c), 0L);
-                at = PackedLongs.addInto(in, at, chunks.size(c), values, chunks.from(c));
-            }
-            if (at != in.length) throw new IllegalStateException("member " + partner + " sent " + in.length + " bytes of totals where " + at + " were due");
+            for (int c = theirs; c < theirs + half; c++) at = setChunk(in, at, c, values);
+            whole(in, at, partner, "totals");
             held = theirs < lo ? concat(in, held) : concat(held, in);
             lo = Math.min(lo, theirs);
         }
@@ -230,18 +226,26 @@ public final class RingMember implements AutoCloseable {
         for (int k = 1; k < n; k++) {
             int other = Math.floorMod(member - k, n);
             byte[] in = ((Message.Partial) await(step, other, Message.Partial.class, other)).packed();
-            int end = PackedLongs.addInto(in, 0, size, values, from);
-            if (end != in.length) throw new IllegalStateException("member " + other + " sent " + in.length + " bytes of sums where " + end + " were due");
+            whole(in, PackedLongs.addInto(in, 0, size, values, from), other, "sums");
         }
         byte[] total = PackedLongs.encode(values, from, chunks.to(member));
         for (int k = 1; k < n; k++) sent.add(send((member + k) % n, new Message.Gathered(token, launch, step, member, total)));
         for (int k = 1; k < n; k++) {
             int other = Math.floorMod(member - k, n);
             byte[] in = ((Message.Gathered) await(step, other, Message.Gathered.class, other)).packed();
-            java.util.Arrays.fill(values, chunks.from(other), chunks.to(other), 0L);
-            int end = PackedLongs.addInto(in, 0, chunks.size(other), values, chunks.from(other));
-            if (end != in.length) throw new IllegalStateException("member " + other + " sent " + in.length + " bytes of totals where " + end + " were due");
+            whole(in, setChunk(in, 0, other, values), other, "totals");
         }
+    }
+
+    /** Sets chunk {@code chunk} of {@code values} to the totals packed in {@code in} from {@code at}; returns where they end. */
+    private int setChunk(byte[] in, int at, int chunk, long[] values) {
+        java.util.Arrays.fill(values, chunks.from(chunk), chunks.to(chunk), 0L);
+        return PackedLongs.addInto(in, at, chunks.size(chunk), values, chunks.from(chunk));
+    }
+
+    /** Fails the step if {@code other}'s message {@code in} holds more than the {@code what} read from it, up to {@code end}. */
+    private static void whole(byte[] in, int end, int other, String what) {
+        if (end != in.length) throw new IllegalStateException("member " + other + " sent " + in.length + " bytes of " + what + " where " + end + " were due");
     }
 
     private static byte[] concat(byte[] first, byte[] second) {
@@ -270,7 +274,7 @@ public final class RingMember implements AutoCloseable {
         return new Sent(to, done);
     }
 
-    /** "its left neighbour (member 3)", "its right neighbour (member 5)" or "its partner (member 6)", for messages. */
+    /** "its left neighbour (member 3)", "its right neighbour (member 5)", "its partner (member 6)" or "its peer (member 2)", for messages. */
     private String describe(int other, boolean sending) {
         String who = switch (allReduce) {
             case HALVING_DOUBLING -> "its partner";

@@ -20,6 +20,8 @@ final class DriverPauses implements AutoCloseable {
     /** When the last pause was seen to end (Long.MIN_VALUE: none yet). */
     private long lastPauseEnded = Long.MIN_VALUE;
     private long launchedAt = Long.MIN_VALUE;
+    /** The paused time already handed out by {@link #newlyPaused}. */
+    private long handedOut;
     private volatile boolean closed;
 
     DriverPauses(long stallNanos, long now) {
@@ -60,10 +62,25 @@ final class DriverPauses implements AutoCloseable {
         return pausedNanos;
     }
 
-    /** A launch was made at {@code now}: its failures are judged afresh. A pause that ended before is seen here first. */
+    /**
+     * Looks at {@code now} and returns the time the driver did not run that no earlier call (or launch) has returned,
+     * which the waiting loop leaves out of what it holds against the tasks.
+     */
+    synchronized long newlyPaused(long now) {
+        looked(now);
+        long paused = pausedNanos - handedOut;
+        handedOut = pausedNanos;
+        return paused;
+    }
+
+    /**
+     * A launch was made at {@code now}: its failures are judged afresh, and a pause before it (seen here first, if the
+     * watching thread has not yet) is neither this launch's nor handed out.
+     */
     synchronized void launched(long now) {
         looked(now);
         launchedAt = now;
+        handedOut = pausedNanos;
     }
 
     /** Whether the driver did not run for a while since the current launch was made. */

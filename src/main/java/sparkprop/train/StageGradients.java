@@ -111,8 +111,6 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
     private long lastWaitingNote;
     /** Time the driver itself did not run (stopped, paused), told apart from tasks that did not answer. */
     private final DriverPauses pauses;
-    /** The driver's paused time that the waiting loop has already left out of launchedAt and waitingSince. */
-    private long pausesSeen;
     private long launchedAt;
     private boolean replacedMissing;
     /** When the executor of a member that never joined the current launch was replaced (0: none was). */
@@ -319,10 +317,8 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
             throw new IllegalStateException("interrupted while waiting for step " + (plan.step() + 1), e);
         }
         long now = System.nanoTime();
-        pauses.looked(now);
         // Time the driver did not run does not count against the tasks.
-        long paused = pauses.pausedNanos() - pausesSeen;
-        pausesSeen += paused;
+        long paused = pauses.newlyPaused(now);
         launchedAt += paused;
         waitingSince += paused;
         if (!stage.isDone()) {
@@ -579,7 +575,6 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
         // Its members can join from now; a pause of the driver before (even within this method) is not this launch's.
         launchedAt = System.nanoTime();
         pauses.launched(launchedAt);
-        pausesSeen = pauses.pausedNanos();
     }
 
     /** Lets go of the state the last launch started from (a broadcast). */

@@ -54,6 +54,18 @@ class DriverPausesTest {
     }
 
     @Test
+    void theWaitingLoopIsHandedEachPauseOnceAndNoneFromBeforeItsLaunch() {
+        DriverPauses pauses = new DriverPauses(BOUND, 0);
+        pauses.looked(9_000 * MS); // a pause before the launch
+        pauses.launched(9_010 * MS);
+        assertEquals(0, pauses.newlyPaused(9_030 * MS), "a pause before the launch counts against none of its tasks");
+        pauses.looked(16_030 * MS); // the watching thread sees a 7 s pause first
+        assertEquals(7_000 * MS, pauses.newlyPaused(16_040 * MS));
+        assertEquals(0, pauses.newlyPaused(16_060 * MS), "handed out once");
+        assertEquals(7_000 * MS, pauses.newlyPaused(23_060 * MS), "a pause the loop sees first is handed out too");
+    }
+
+    @Test
     void workOfTheDriversOwnIsNoPauseWhileTheWatchGoesOn() {
         DriverPauses pauses = new DriverPauses(BOUND, 0);
         pauses.launched(0);
