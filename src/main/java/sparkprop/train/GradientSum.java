@@ -12,14 +12,32 @@ public final class GradientSum {
     long loss;
     int examples;
     boolean overflow;
+    /** False while {@link #gradient} may hold something else than this sum (a {@link #writingInto} vector before its first shard). */
+    private boolean held;
 
     public GradientSum(int parameters) {
         this.gradient = new long[parameters];
+        this.held = true;
+    }
+
+    private GradientSum(long[] vector) {
+        this.gradient = vector;
+    }
+
+    /**
+     * A sum written straight into a step's {@code vector} (the gradient, then the {@link #VECTOR_EXTRA} values that
+     * {@link #endVector} writes), whatever it held: the first shard is written, not added, so a ring member's 8 bytes a
+     * parameter are neither zeroed nor copied each step. Only {@link #addShard} and {@link #endVector} may use it.
+     */
+    static GradientSum writingInto(long[] vector) {
+        return new GradientSum(vector);
     }
 
     /** Adds one shard's summed float gradient and loss over {@code n} examples. */
     public void addShard(float[] shardGradient, double shardLoss, int n) {
-        if (!FixedPoint.addRounded(shardGradient, gradient)) overflow = true;
+        boolean inRange = held ? FixedPoint.addRounded(shardGradient, gradient) : FixedPoint.setRounded(shardGradient, gradient);
+        held = true;
+        if (!inRange) overflow = true;
         if (FixedPoint.lossInRange(shardLoss)) loss += FixedPoint.lossUnits(shardLoss); else overflow = true;
         examples += n;
     }
@@ -65,18 +83,20 @@ public final class GradientSum {
         return new Totals(lossSum(), examples, overflow);
     }
 
-    /** The values {@link #writeVector} adds after the gradient: the loss, the examples and the overflow count. */
+    /** The values {@link #endVector} writes after the gradient: the loss, the examples and the overflow count. */
     static final int VECTOR_EXTRA = 3;
 
     /**
-     * This sum as one vector of whole numbers, what the ring adds: the gradient, then the loss, the
-     * example count and 1 if something overflowed ({@code into} has {@link #VECTOR_EXTRA} more values than parameters).
+     * Ends a {@link #writingInto} sum: its vector is then one vector of whole numbers, what the ring adds: the gradient
+     * (zeros if no shard was added), then the loss, the example count and 1 if something overflowed.
      */
-    void writeVector(long[] into) {
-        System.arraycopy(gradient, 0, into, 0, gradient.length);
-        into[gradient.length] = loss;
-        into[gradient.length + 1] = examples;
-        into[gradient.length + 2] = overflow ? 1 : 0;
+    void endVector() {
+        int parameters = gradient.length - VECTOR_EXTRA;
+        if (!held) Arrays.fill(gradient, 0, parameters, 0);
+        held = true;
+        gradient[parameters] = loss;
+        gradient[parameters + 1] = examples;
+        gradient[parameters + 2] = overflow ? 1 : 0;
     }
 
     /** A step's loss, example count and overflow count, as a ring's reporter sends them (three int64, little-endian). */

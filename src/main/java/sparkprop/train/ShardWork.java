@@ -88,15 +88,15 @@ public final class ShardWork {
     }
 
     /**
-     * The same sum in this thread's reused buffer (valid until its next step here): what a ring
-     * member adds into its vector without a fresh 8 bytes a parameter every step.
+     * The same sum written straight into {@code vector} as one vector of whole numbers (the gradient, then the loss, the
+     * example count and the overflow count: {@link GradientSum#endVector}), what a ring's or a shared stage's member
+     * adds: no buffer of 8 bytes a parameter zeroed and copied every step.
      */
-    static GradientSum reusedStepGradient(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout,
-                                          Augment augment) {
-        Workspace w = workspace(spec);
-        w.sum.clear();
-        addStepGradient(w.sum, w, params, blocks, plan, dropout, augment);
-        return w.sum;
+    static void stepVector(NetworkSpec spec, float[] params, Iterator<ShardBlock> blocks, StepPlan plan, Dropout dropout, Augment augment,
+                           long[] vector) {
+        GradientSum sum = GradientSum.writingInto(vector);
+        addStepGradient(sum, workspace(spec), params, blocks, plan, dropout, augment);
+        sum.endVector();
     }
 
     /**

@@ -359,7 +359,7 @@ final class StageGradients implements TrainingLoop.StepGradients, Transport.Hand
      * The mean gradient of a star's step, written into {@code gradient}: every member's whole sums added (exactly, so
      * in any order), each total divided as it is decoded, the same floats as a job per step's {@link PackedSum#meanOf}
      * and a ring's members'; the values past the gradient are the loss, the example count and the overflow count
-     * ({@link GradientSum#writeVector}).
+     * ({@link GradientSum#endVector}).
      */
     private GradientSum.Totals meanOf(byte[][] sums, float[] gradient, int batch) {
         double f = FixedPoint.perExample(batch);

@@ -213,8 +213,8 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     /** This member's exact sums of {@code step} at {@code params}, written into {@code values}; returns the compute time. */
     private long computeSums(long step, int epoch, float[] params, List<ShardBlock> blocks, long[] values) {
         long began = System.nanoTime();
-        ShardWork.reusedStepGradient(spec, params, blocks.iterator(), run.plan(epoch, (int) (step - (long) epoch * stepsPerEpoch)),
-                config.dropoutRates(), config.augment()).writeVector(values);
+        ShardWork.stepVector(spec, params, blocks.iterator(), run.plan(epoch, (int) (step - (long) epoch * stepsPerEpoch)),
+                config.dropoutRates(), config.augment(), values);
         long computed = System.nanoTime() - began;
         computeNanos.add(computed);
         return computed;
@@ -244,8 +244,8 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
         Message next = await(request(driver, new Message.Ready(token, launch, member)), "Ready", context);
         while (next instanceof Message.Step step) {
             long began = System.nanoTime();
-            ShardWork.reusedStepGradient(spec, step.chunk(), blocks.iterator(), run.plan(step.epoch(), step.stepInEpoch()), config.dropoutRates(),
-                    config.augment()).writeVector(values);
+            ShardWork.stepVector(spec, step.chunk(), blocks.iterator(), run.plan(step.epoch(), step.stepInEpoch()), config.dropoutRates(),
+                    config.augment(), values);
             computeNanos.add(System.nanoTime() - began);
             byte[] sums = PackedLongs.encode(values, 0, values.length);
             next = await(request(driver, new Message.ChunkSum(token, launch, member, step.step(), sums)), "ChunkSum", context);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** {@link FixedPoint#addRounded}'s one-pass rounding gives exactly Math.rint's whole numbers, and its fallback takes back what it added. */
+/** {@link FixedPoint#addRounded}'s one-pass rounding gives exactly Math.rint's whole numbers, its fallback takes back what it added, and {@link FixedPoint#setRounded} writes the same. */
 class FixedPointTest {
     /** What addRounded must add: round(g·2^32), ties to even, for every value inside the limit. */
     private static long[] reference(float[] values, long[] start) {
@@ -62,5 +62,27 @@ class FixedPointTest {
         into = start.clone();
         assertEquals(false, FixedPoint.addRounded(v, into));
         assertArrayEquals(reference(v, start), into, "the values inside the limit added once, the others left out");
+    }
+
+    /** setRounded writes what addRounded adds to zeros, 0 for what it leaves out, whatever {@code into} held. */
+    @Test
+    void settingEqualsAddingToZeros() {
+        Random r = new Random(13);
+        for (boolean beyond : new boolean[]{false, true}) {
+            float[] v = values(r, 700);
+            if (beyond) {
+                v[3] = Float.NaN;
+                v[4] = 0x1p20f;
+                v[5] = 0x1p19f;
+            }
+            long[] added = new long[v.length];
+            boolean addedInRange = FixedPoint.addRounded(v, added);
+            long[] set = new long[v.length + 2];
+            java.util.Arrays.fill(set, 0x0123_4567_89ABL);
+            assertEquals(addedInRange, FixedPoint.setRounded(v, set));
+            assertEquals(!beyond, addedInRange);
+            assertArrayEquals(added, java.util.Arrays.copyOf(set, v.length));
+            assertEquals(0x0123_4567_89ABL, set[v.length], "nothing past the values is written");
+        }
     }
 }

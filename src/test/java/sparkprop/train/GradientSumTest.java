@@ -167,4 +167,29 @@ class GradientSumTest {
         g[999] = Float.NaN;
         return g;
     }
+
+    /** A sum written into a step's vector ignores what the vector held, and ends as the ordinary sum with its three totals after it. */
+    @Test
+    void aSumWrittenIntoAVectorIsTheOrdinarySumWhateverTheVectorHeld() {
+        float[][] g = shards(3, 1000, 5);
+        g[1][7] = Float.NaN; // the overflow flag must reach the vector too
+        GradientSum ordinary = new GradientSum(1000);
+        long[] vector = new long[1000 + GradientSum.VECTOR_EXTRA];
+        java.util.Arrays.fill(vector, 0x5555_5555_5555L); // last step's totals
+        GradientSum written = GradientSum.writingInto(vector);
+        for (int s = 0; s < 3; s++) {
+            ordinary.addShard(g[s], 0.5 * s, 10 + s);
+            written.addShard(g[s], 0.5 * s, 10 + s);
+        }
+        written.endVector();
+        assertArrayEquals(ordinary.gradient, java.util.Arrays.copyOf(vector, 1000));
+        assertEquals(ordinary.loss, vector[1000]);
+        assertEquals(33, vector[1001]);
+        assertEquals(1, vector[1002]);
+
+        long[] none = new long[10 + GradientSum.VECTOR_EXTRA];
+        java.util.Arrays.fill(none, -1);
+        GradientSum.writingInto(none).endVector(); // a member with no shard this step adds zeros
+        assertArrayEquals(new long[10 + GradientSum.VECTOR_EXTRA], none);
+    }
 }
