@@ -9,9 +9,9 @@ import java.util.function.Supplier;
 
 /**
  * The members of a stage that share one JVM (Spark's local mode, {@link Topology#SHARED}): they add
- * their sums in shared memory, with no encoding, copying or socket, and keep one state that a
- * single member updates while the others wait. Each step: every member publishes its sums, each
- * adds one chunk of them all into the shared totals, and after the update all go on. The sums are
+ * their sums in shared memory, with no encoding, copying or socket, and keep one state. Each step:
+ * every member publishes its sums, each adds one chunk of them all into the shared totals and
+ * updates the same chunk of the state, and once all are done all go on. The sums are
  * exact whole numbers, so the order of the additions never changes a bit: the totals are those of
  * the ring and the star.
  *
@@ -55,10 +55,11 @@ public final class SharedSums {
     }
 
     /**
-     * Adds every member's {@code values} of a step: returns the totals, one array all members read until the next
-     * step's {@link #allReduce}, which must follow a {@link #await} after whatever the totals were used for.
+     * Adds every member's {@code values} of a step, this member those of its own chunk ({@link Chunks}): returns the
+     * totals, whose chunk of this member is complete on return and the rest once every member is at the next
+     * {@link #await}. The others read {@code values} until then, so nobody changes them before it.
      */
-    public long[] allReduce(int member, long[] values, RingMember.Waiting waiting, long stallNanos) {
+    public long[] addChunk(int member, long[] values, RingMember.Waiting waiting, long stallNanos) {
         published[member] = values;
         await(waiting, stallNanos);
         int from = chunks.from(member), to = chunks.to(member);
@@ -67,8 +68,18 @@ public final class SharedSums {
             long[] p = published[m];
             for (int i = from; i < to; i++) totals[i] += p[i];
         }
-        await(waiting, stallNanos);
         return totals;
+    }
+
+    /**
+     * The total of the value at {@code index}, added here from every member's values: for the few values each member
+     * needs before the others' chunks are complete (a step's loss and counts). Between {@link #addChunk} and the next
+     * {@link #await}.
+     */
+    public long total(int index) {
+        long sum = 0;
+        for (long[] p : published) sum += p[index];
+        return sum;
     }
 
     /** Waits until every member arrives here, looking each second whether this member was killed; at most {@code stallNanos}. */

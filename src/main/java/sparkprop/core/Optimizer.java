@@ -66,7 +66,21 @@ public abstract class Optimizer {
     }
 
     /** θ ← θ − update(g); {@code grad} is the mean gradient of the step and may be overwritten. */
-    public abstract void update(float[] params, float[] grad, float learningRate);
+    public final void update(float[] params, float[] grad, float learningRate) {
+        updateRange(params, grad, learningRate, 0, params.length);
+        endStep();
+    }
+
+    /**
+     * The same update on the parameters [from, to) alone: a step's update may be split into ranges applied by
+     * several threads at once (the members of a stage sharing one state), followed by one {@link #endStep}. Every
+     * value's update depends on that value alone, so the split never changes a bit.
+     */
+    public abstract void updateRange(float[] params, float[] grad, float learningRate, int from, int to);
+
+    /** Ends a step whose ranges are all updated (Adam counts its steps here); once per step, after every range. */
+    public void endStep() {
+    }
 
     /**
      * The arrays that make up the state, by name (live, not copies: checkpoints read them and load
@@ -81,8 +95,8 @@ public abstract class Optimizer {
         }
 
         @Override
-        public void update(float[] params, float[] grad, float learningRate) {
-            for (int i = 0; i < params.length; i++) params[i] -= learningRate * (grad[i] + weightDecay * params[i]);
+        public void updateRange(float[] params, float[] grad, float learningRate, int from, int to) {
+            for (int i = from; i < to; i++) params[i] -= learningRate * (grad[i] + weightDecay * params[i]);
         }
 
         @Override
@@ -109,8 +123,8 @@ public abstract class Optimizer {
         }
 
         @Override
-        public void update(float[] params, float[] grad, float learningRate) {
-            for (int i = 0; i < params.length; i++) {
+        public void updateRange(float[] params, float[] grad, float learningRate, int from, int to) {
+            for (int i = from; i < to; i++) {
                 float g = grad[i] + weightDecay * params[i];
                 float v = momentum * velocity[i] + g;
                 velocity[i] = v;
@@ -141,17 +155,22 @@ public abstract class Optimizer {
         }
 
         @Override
-        public void update(float[] params, float[] grad, float learningRate) {
-            step[0] += 1;
-            float c1 = (float) (1 - Math.pow(beta1, step[0]));
-            float c2 = (float) (1 - Math.pow(beta2, step[0]));
-            for (int i = 0; i < params.length; i++) {
+        public void updateRange(float[] params, float[] grad, float learningRate, int from, int to) {
+            float t = step[0] + 1; // this step's number; endStep counts it once every range is done
+            float c1 = (float) (1 - Math.pow(beta1, t));
+            float c2 = (float) (1 - Math.pow(beta2, t));
+            for (int i = from; i < to; i++) {
                 float g = grad[i];
                 m[i] = beta1 * m[i] + (1 - beta1) * g;
                 v[i] = beta2 * v[i] + (1 - beta2) * g * g;
                 float mHat = m[i] / c1, vHat = v[i] / c2;
                 params[i] -= learningRate * (mHat / ((float) Math.sqrt(vHat) + epsilon) + weightDecay * params[i]);
             }
+        }
+
+        @Override
+        public void endStep() {
+            step[0] += 1;
         }
 
         @Override

@@ -20,7 +20,12 @@ public final class ParameterAverage {
 
     /** average ← decay·average + (1 − decay)·params. */
     public static void update(float[] average, float[] params, float decay) {
+        update(average, params, decay, 0, average.length);
+    }
+
+    /** The same on [from, to) alone (each value's average depends on that value alone). */
+    public static void update(float[] average, float[] params, float decay, int from, int to) {
         float weight = 1f - decay;
-        for (int i = 0; i < average.length; i++) average[i] += weight * (params[i] - average[i]);
+        for (int i = from; i < to; i++) average[i] += weight * (params[i] - average[i]);
     }
 }

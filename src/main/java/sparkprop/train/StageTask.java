@@ -165,42 +165,49 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
 
     /**
      * The launch's steps where the members share this JVM ({@link SharedSums}): the same steps as {@link #ringSteps}, the
-     * sums added in shared memory and one state, which the reporter updates while the others wait.
+     * sums added in shared memory and one state, each member updating the chunk of it whose totals it added; the
+     * reporter then ends the step ({@link DriverStep#finish}) and reports it.
      */
     private void sharedSteps(int member, List<ShardBlock> blocks, Transport.Connection driver, TaskContext context) {
         int parameters = spec.parameterCount();
-        SharedSums group = SharedSums.join(token, launch, new Chunks(parameters + GradientSum.VECTOR_EXTRA, members));
+        Chunks chunks = new Chunks(parameters + GradientSum.VECTOR_EXTRA, members);
+        SharedSums group = SharedSums.join(token, launch, chunks);
         RingMember.Waiting waiting = context::killTaskIfInterrupted;
-        Replica replica = group.shared(() -> startingReplica(parameters));
+        SharedState state = group.shared(() -> new SharedState(startingReplica(parameters), new float[parameters]));
+        Replica replica = state.replica();
+        float[] gradient = state.gradient();
         boolean reporter = member == RingExchange.REPORTER;
         DriverStep update = new DriverStep(config, spec, stepsPerEpoch);
         int epoch = (int) (firstStep / stepsPerEpoch);
         long end = (long) (epoch + 1) * stepsPerEpoch;
         double perExample = FixedPoint.perExample(run.batch());
+        int from = Math.min(chunks.from(member), parameters), to = Math.min(chunks.to(member), parameters); // this member's parameters
         long[] values = new long[parameters + GradientSum.VECTOR_EXTRA];
-        float[] gradient = reporter ? new float[parameters] : null;
         CompletableFuture<Message> reported = null;
         long slowest = 0;
         for (long step = firstStep; step < end; step++) {
             long computed = computeSums(step, epoch, replica.params(), blocks, values);
             slowest = Math.max(slowest, computed);
             long bound = step == firstStep ? Math.max(LAUNCH_WAIT_NANOS, Math.max(stallNanos, 10 * slowest)) : Math.max(stallNanos, 10 * slowest);
-            long[] totals = group.allReduce(member, values, waiting, bound);
-            long loss = totals[parameters], examples = totals[parameters + 1], overflow = totals[parameters + 2];
+            long[] totals = group.addChunk(member, values, waiting, bound);
+            long loss = group.total(parameters), examples = group.total(parameters + 1), overflow = group.total(parameters + 2);
             boolean diverged = overflow != 0 || !Double.isFinite(FixedPoint.lossValue(loss));
+            if (!diverged) {
+                // The same mean as the ring's members' and the star's driver's.
+                for (int i = from; i < to; i++) gradient[i] = (float) (totals[i] * perExample);
+                update.applyRange(replica.params(), replica.optimizer(), replica.average(), step, gradient, from, to);
+            }
+            group.await(waiting, bound); // every chunk updated
             if (reporter) {
-                if (!diverged) {
-                    // The same mean as the ring's members' and the star's driver's.
-                    for (int i = 0; i < parameters; i++) gradient[i] = (float) (totals[i] * perExample);
-                    update.apply(replica.params(), replica.optimizer(), replica.average(), step, gradient);
-                }
+                if (!diverged) update.finish(replica.params(), replica.optimizer(), replica.average(), step);
                 boolean wanted = step + 1 == end || (stateEvery > 0 && (step + 1) % stateEvery == 0);
                 if (reported != null) await(reported, "Report", context);
                 reported = request(driver, new Message.Report(token, launch, member, step, GradientSum.encodeTotals(loss, examples, overflow),
                         wanted ? replica.encode() : new byte[0]));
             }
-            // Nobody computes the next step before the update is done.
-            group.await(waiting, bound);
+            // Nobody computes the next step on parameters the reporter is still changing. Without that, the others may go
+            // on: they only read the state, and nobody changes it again before the reporter has reached the next addChunk.
+            if (update.finishChangesParameters()) group.await(waiting, bound);
             if (diverged) return;
         }
         if (reported != null) await(reported, "Report", context);
@@ -208,6 +215,10 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
             keepForNextLaunch(end, replica);
             group.leave();
         }
+    }
+
+    /** What the members of a shared stage share: the state they train and the step's mean gradient, each member writing its chunk. */
+    private record SharedState(Replica replica, float[] gradient) {
     }
 
     /** This member's exact sums of {@code step} at {@code params}, written into {@code values}; returns the compute time. */

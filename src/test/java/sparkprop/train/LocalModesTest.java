@@ -114,6 +114,22 @@ class LocalModesTest {
     }
 
     /**
+     * Without max-norm each of five members sharing the JVM updates its own chunk of the state (the optimizer and the
+     * moving average, value by value) and Adam's step count is taken once per step: the bits of a job per step.
+     */
+    @Test
+    void membersUpdatingTheirChunksOfTheSharedStateGiveTheSameBits() throws Exception {
+        Dataset data = Dataset.open(Fixtures.syntheticMnist(dir, 400, 100, 8, false, 6).toString(), new Configuration());
+        for (String optimizer : new String[]{"momentum", "adam"}) {
+            String[] settings = {"layers", "64,20,10", "shards", "7", "batch-size", "35", "epochs", "2", "seed", "4", "optimizer", optimizer,
+                    "learning-rate", optimizer.equals("adam") ? "0.01" : "0.2", "ema", "0.9", "weight-decay", "0.001", "partitions", "5"};
+            float[] jobs = trainWith("local[5]", data, conf -> { }, Sync.JOBS, settings);
+            float[] shared = trainWith("local[5]", data, conf -> conf.set("spark.sparkprop.exchange", "shared"), Sync.STAGE, settings);
+            assertArrayEquals(jobs, shared, optimizer);
+        }
+    }
+
+    /**
      * A ring's members keep the state; the driver gets it every {@code stateWantedEvery} steps (a run's checkpoints
      * within an epoch), equal to a job per step's state after the same step, for every part of the state: the
      * parameters, Adam's arrays and step count, the average, under max-norm.
