@@ -68,9 +68,6 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
     private final int stateEvery;
     /** How long a member waits for the others at a launch (to join, and for the first step), which may read their data first. */
     static final long LAUNCH_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
-    /** Per executor (JVM): the state its ring members of a run ended their last launch with, and the step it is before. */
-    private static final java.util.concurrent.ConcurrentHashMap<Token, java.util.Map.Entry<Long, byte[]>> LAST_STATE =
-            new java.util.concurrent.ConcurrentHashMap<>();
 
     StageTask(NetworkSpec spec, TrainConfig config, ShardLayout layout, int members, int stepsPerEpoch, String driverHost, int driverPort, Token token,
               int launch, Topology topology, long stallNanos, LongAccumulator computeNanos, long firstStep, Broadcast<byte[]> start,
@@ -238,15 +235,14 @@ final class StageTask extends AbstractFunction1<scala.collection.Iterator<ShardB
      */
     private Replica startingReplica(int parameters) {
         Replica replica = Replica.empty(config, parameters);
-        java.util.Map.Entry<Long, byte[]> kept = LAST_STATE.get(token);
-        replica.load(kept != null && kept.getKey() == firstStep ? kept.getValue() : start.value());
+        byte[] kept = KeptStates.stateBefore(token, firstStep);
+        replica.load(kept != null ? kept : start.value());
         return replica;
     }
 
     /** Keeps the state at the epoch's end ({@code end}, the next launch's first step) for this executor's next launch. */
     private void keepForNextLaunch(long end, Replica replica) {
-        LAST_STATE.keySet().removeIf(other -> !other.equals(token)); // one run's state per executor, not every run's
-        LAST_STATE.put(token, java.util.Map.entry(end, replica.encode()));
+        KeptStates.keep(token, end, replica.encode());
     }
 
     /** Asks the driver for each step, computes this member's whole sums at its parameters and sends them, until it ends the epoch. */

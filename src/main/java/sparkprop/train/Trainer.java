@@ -564,10 +564,16 @@ public final class Trainer {
     /** Loss and accuracy of {@code params} on the held-out examples of {@code blocks}, or on all of them. */
     Forward.Score score(float[] params, JavaRDD<ShardBlock> blocks, boolean heldOutOnly) {
         Broadcast<float[]> shared = sc.broadcast(params);
+        // An executor whose stage members kept this very model scores with it and never fetches the broadcast (in local
+        // mode the broadcast is the driver's own array: nothing to spare).
+        byte[] digest = sc.isLocal() ? null : KeptStates.digest(params);
         NetworkSpec network = spec;
         StepPlan.Run run = StepPlan.Run.of(config, layout);
         try {
-            List<Forward.Score> parts = blocks.map(block -> ShardWork.score(network, shared.value(), block, run, heldOutOnly)).collect();
+            List<Forward.Score> parts = blocks.map(block -> {
+                float[] kept = digest == null ? null : KeptStates.model(digest);
+                return ShardWork.score(network, kept != null ? kept : shared.value(), block, run, heldOutOnly);
+            }).collect();
             Forward.Score total = Forward.Score.EMPTY;
             for (Forward.Score s : new ArrayList<>(parts)) total = total.plus(s);
             return total;
