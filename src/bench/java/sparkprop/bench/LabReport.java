@@ -161,7 +161,10 @@ public final class LabReport {
                         break;
                     }
                 }
-                int allSteps = epochs.stream().mapToInt(e -> e.get("steps").asInt()).sum();
+                // The driver's link is counted from the end of the unthrottled epochs: per step of the epochs after them. Runs
+                // before driver_bytes_while was written counted to the process's end and divided by every epoch's steps.
+                boolean whileTraining = lab.has("driver_bytes_while");
+                int allSteps = epochs.stream().skip(whileTraining ? unthrottled : 0).mapToInt(e -> e.get("steps").asInt()).sum();
                 Run r = new Run(lab.get("workload").asText(), lab.get("hosts").asInt(), examples / seconds, toTarget, 1000 * seconds / steps,
                         1000 * compute / steps, 1000 * (gradient - compute) / steps, 1000 * update / steps,
                         (lab.get("driver_rx_bytes").asDouble() + lab.get("driver_tx_bytes").asDouble()) / allSteps,
