@@ -11,7 +11,7 @@ package sparkprop.collective;
  * <li>{@code STAR}: each member sends the driver its whole sums and is sent the whole parameters
  *     ({@link StepExchange}); the driver updates. Its link carries the vector twice per member.</li>
  * <li>{@code SHARED}: the members share one JVM (Spark's local mode) and add their sums in shared
- *     memory ({@link SharedSums}); one of them updates the one state all read. The driver hears
+ *     memory ({@link SharedSums}); each updates its chunk of the one state all read. The driver hears
  *     them as in a ring.</li>
  * </ul>
  */
