@@ -19,20 +19,24 @@ final class KeptStates {
     private record Kept(long step, byte[] state) {
     }
 
-    /** The two models a kept state holds (the average null without --ema), with their digests, worked out once per state. */
-    private record Models(byte[] state, float[] params, byte[] paramsDigest, float[] average, byte[] averageDigest) {
+    /** The digests of the two models a kept state holds (the average's null without --ema), worked out once per state. */
+    private record Digests(byte[] state, byte[] params, byte[] average) {
     }
 
     private static final ConcurrentHashMap<Token, Kept> LAST = new ConcurrentHashMap<>();
-    private static Models models; // of the newest state asked about; guarded by the class
+    private static Digests digests; // of the newest state asked about; guarded by the class
+    private static byte[] lastDigest; // and the last model found, decoded once for the tasks that score with it
+    private static float[] lastModel;
 
     private KeptStates() {
     }
 
     /** Keeps a run's state before {@code step}; one run's per executor, not every run's. */
-    static void keep(Token token, long step, byte[] state) {
+    static synchronized void keep(Token token, long step, byte[] state) {
         LAST.keySet().removeIf(other -> !other.equals(token));
         LAST.put(token, new Kept(step, state));
+        lastDigest = null; // a model is found only while its state is kept
+        lastModel = null;
     }
 
     /** The run's state kept here before {@code step}, or null. */
@@ -50,18 +54,33 @@ final class KeptStates {
 
     /** The model kept here whose {@link #digest} this is (a kept state's parameters or moving average), or null. */
     static synchronized float[] model(byte[] digest) {
+        if (lastModel != null && Arrays.equals(digest, lastDigest)) return lastModel;
         for (Kept kept : LAST.values()) {
-            if (models == null || models.state() != kept.state()) models = modelsOf(kept.state());
-            if (Arrays.equals(digest, models.paramsDigest())) return models.params();
-            if (models.average() != null && Arrays.equals(digest, models.averageDigest())) return models.average();
+            byte[] state = kept.state();
+            if (digests == null || digests.state() != state) {
+                int last = lastArray(state);
+                digests = new Digests(state, arrayDigest(state, 0), length(state, last) == 0 ? null : arrayDigest(state, last));
+            }
+            int at = Arrays.equals(digest, digests.params()) ? 0
+                    : digests.average() != null && Arrays.equals(digest, digests.average()) ? lastArray(state) : -1;
+            if (at >= 0) {
+                lastDigest = digest;
+                lastModel = floats(state, at);
+                return lastModel;
+            }
         }
         return null;
     }
 
-    /** A state's first array (the parameters) and its last (the average; none when it is empty, without --ema), and their digests. */
-    private static Models modelsOf(byte[] state) {
-        float[] params = floats(state, 0), average = floats(state, lastArray(state));
-        return new Models(state, params, digest(params), average.length == 0 ? null : average, average.length == 0 ? null : digest(average));
+    /** The digest of the array at {@code at} in a state: {@link #digest} of its values, read from their bytes as they are. */
+    private static byte[] arrayDigest(byte[] state, int at) {
+        MessageDigest sha = sha256();
+        sha.update(state, at + 4, 4 * length(state, at));
+        return sha.digest();
+    }
+
+    private static int length(byte[] state, int at) {
+        return ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN).getInt(at);
     }
 
     /** Where the last of a state's length-prefixed arrays begins. */
