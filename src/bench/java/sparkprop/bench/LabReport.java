@@ -164,10 +164,10 @@ public final class LabReport {
                 // The driver's link is counted from the end of the unthrottled epochs: per step of the epochs after them. Runs
                 // before driver_bytes_while was written counted to the process's end and divided by every epoch's steps.
                 boolean whileTraining = lab.has("driver_bytes_while");
-                int allSteps = epochs.stream().skip(whileTraining ? unthrottled : 0).mapToInt(e -> e.get("steps").asInt()).sum();
+                int countedSteps = epochs.stream().skip(whileTraining ? unthrottled : 0).mapToInt(e -> e.get("steps").asInt()).sum();
                 Run r = new Run(lab.get("workload").asText(), lab.get("hosts").asInt(), examples / seconds, toTarget, 1000 * seconds / steps,
                         1000 * compute / steps, 1000 * (gradient - compute) / steps, 1000 * update / steps,
-                        (lab.get("driver_rx_bytes").asDouble() + lab.get("driver_tx_bytes").asDouble()) / allSteps,
+                        (lab.get("driver_rx_bytes").asDouble() + lab.get("driver_tx_bytes").asDouble()) / countedSteps,
                         summary.get("model_sha256").asText().substring(0, 12), summary.get("test_accuracy").asDouble(),
                         summary.get("sync").asText(), summary.path("partitions").asInt(), summary.get("config").get("shards").asInt(), Cpu.read(run));
                 byWorkload.computeIfAbsent(r.workload() + "/" + lab.path("exchange").asText("ring"), w -> new TreeMap<>()).put(r.hosts(), r);

@@ -25,22 +25,24 @@ public record DriverStep(TrainConfig config, NetworkSpec spec, LearningRateSched
 
     /** The same on the parts of a state: what a ring's member does to its replica ({@link Replica}). */
     public float apply(float[] params, Optimizer optimizer, float[] average, long globalStep, float[] gradient) {
-        applyRange(params, optimizer, average, globalStep, gradient, 0, params.length);
+        float rate = applyRange(params, optimizer, average, globalStep, gradient, 0, params.length);
         finish(params, optimizer, average, globalStep);
-        return schedule.rate(globalStep);
+        return rate;
     }
 
     /**
      * {@link #apply} split for threads that share one state (a shared stage's members): each applies the step to its
      * range [from, to) of the parameters, and once all are done one of them {@link #finish}es it, the same bits as
      * {@code apply}. The optimizer and the moving average go value by value; the max-norm constraint does not (a
-     * neuron's weights cross any range), so with it the moving average waits for {@code finish} too.
+     * neuron's weights cross any range), so with it the moving average waits for {@code finish} too. Returns the learning rate used.
      */
-    public void applyRange(float[] params, Optimizer optimizer, float[] average, long globalStep, float[] gradient, int from, int to) {
-        optimizer.updateRange(params, gradient, schedule.rate(globalStep), from, to);
+    public float applyRange(float[] params, Optimizer optimizer, float[] average, long globalStep, float[] gradient, int from, int to) {
+        float rate = schedule.rate(globalStep);
+        optimizer.updateRange(params, gradient, rate, from, to);
         if (config.maxNorm() <= 0 && average != null) {
             ParameterAverage.update(average, params, ParameterAverage.decayAt(config.ema(), globalStep), from, to);
         }
+        return rate;
     }
 
     /** Ends a step whose every range was applied ({@link #applyRange}); once per step. */

@@ -58,48 +58,25 @@ final class KeptStates {
         for (Kept kept : LAST.values()) {
             byte[] state = kept.state();
             if (digests == null || digests.state() != state) {
-                int last = lastArray(state);
-                digests = new Digests(state, arrayDigest(state, 0), length(state, last) == 0 ? null : arrayDigest(state, last));
+                Replica.Span average = Replica.averageIn(state);
+                digests = new Digests(state, digestOf(state, Replica.paramsIn(state)), average.count() == 0 ? null : digestOf(state, average));
             }
-            int at = Arrays.equals(digest, digests.params()) ? 0
-                    : digests.average() != null && Arrays.equals(digest, digests.average()) ? lastArray(state) : -1;
-            if (at >= 0) {
+            Replica.Span found = Arrays.equals(digest, digests.params()) ? Replica.paramsIn(state)
+                    : digests.average() != null && Arrays.equals(digest, digests.average()) ? Replica.averageIn(state) : null;
+            if (found != null) {
                 lastDigest = digest;
-                lastModel = floats(state, at);
+                lastModel = found.read(state);
                 return lastModel;
             }
         }
         return null;
     }
 
-    /** The digest of the array at {@code at} in a state: {@link #digest} of its values, read from their bytes as they are. */
-    private static byte[] arrayDigest(byte[] state, int at) {
+    /** {@link #digest} of the values a span of a state holds, read from their bytes as they are. */
+    private static byte[] digestOf(byte[] state, Replica.Span span) {
         MessageDigest sha = sha256();
-        sha.update(state, at + 4, 4 * length(state, at));
+        sha.update(state, span.at(), 4 * span.count());
         return sha.digest();
-    }
-
-    private static int length(byte[] state, int at) {
-        return ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN).getInt(at);
-    }
-
-    /** Where the last of a state's length-prefixed arrays begins. */
-    private static int lastArray(byte[] state) {
-        ByteBuffer b = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
-        int at = 0;
-        while (true) {
-            int next = at + 4 + 4 * b.getInt(at);
-            if (next >= state.length) return at;
-            at = next;
-        }
-    }
-
-    private static float[] floats(byte[] state, int at) {
-        ByteBuffer b = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
-        float[] out = new float[b.getInt(at)];
-        b.position(at + 4);
-        b.asFloatBuffer().get(out);
-        return out;
     }
 
     private static MessageDigest sha256() {

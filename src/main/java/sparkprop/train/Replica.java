@@ -48,6 +48,33 @@ record Replica(float[] params, Optimizer optimizer, float[] average) {
         if (b.hasRemaining()) throw new IllegalArgumentException("a training state with " + b.remaining() + " bytes too many");
     }
 
+    /** Where a run of float32 values lies in an encoded state: from byte {@code at}, {@code count} values. */
+    record Span(int at, int count) {
+        /** The values, decoded. */
+        float[] read(byte[] encoded) {
+            float[] out = new float[count];
+            ByteBuffer.wrap(encoded, at, 4 * count).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+            return out;
+        }
+    }
+
+    /** Where an encoded state's parameters lie, found without decoding it. */
+    static Span paramsIn(byte[] encoded) {
+        return spanAt(encoded, 0);
+    }
+
+    /** Where an encoded state's moving average lies (0 values without --ema): the last of its arrays. */
+    static Span averageIn(byte[] encoded) {
+        ByteBuffer b = ByteBuffer.wrap(encoded).order(ByteOrder.LITTLE_ENDIAN);
+        int at = 0;
+        for (int next; (next = at + 4 + 4 * b.getInt(at)) < encoded.length; ) at = next;
+        return spanAt(encoded, at);
+    }
+
+    private static Span spanAt(byte[] encoded, int at) {
+        return new Span(at + 4, ByteBuffer.wrap(encoded).order(ByteOrder.LITTLE_ENDIAN).getInt(at));
+    }
+
     private static void put(ByteBuffer b, float[] values) {
         b.putInt(values.length);
         b.asFloatBuffer().put(values);

@@ -32,6 +32,8 @@ class KeptStatesTest {
         assertNull(KeptStates.model(KeptStates.digest(other)));
         float[] velocityLike = withAverage.optimizer().state().get("m");
         assertNull(KeptStates.model(KeptStates.digest(velocityLike)), "the optimizer's arrays are no model");
+        assertArrayEquals(withAverage.params(), Replica.paramsIn(withAverage.encode()).read(withAverage.encode()));
+        assertArrayEquals(withAverage.average(), Replica.averageIn(withAverage.encode()).read(withAverage.encode()));
         assertArrayEquals(withAverage.encode(), KeptStates.stateBefore(run, 40));
         assertNull(KeptStates.stateBefore(run, 41));
 
